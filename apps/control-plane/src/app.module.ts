@@ -1,0 +1,35 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { ProblemFilter, RequestValidationInterceptor } from '@gnomon/http-api';
+import type { Logger } from '@gnomon/observability';
+import { ApiKeyModule } from './api-keys/api-key.module';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
+import type { ControlPlaneConfig } from './config/control-plane.config';
+import { HealthModule } from './health/health.module';
+import { MemberModule } from './members/member.module';
+import { PlatformModule } from './platform/platform.module';
+import { TenantModule } from './tenants/tenant.module';
+
+@Module({})
+export class AppModule {
+  static with(config: ControlPlaneConfig, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        DiscoveryModule,
+        PlatformModule.forRoot(config, logger),
+        AuthModule,
+        HealthModule,
+        AuditModule,
+        TenantModule,
+        MemberModule,
+        ApiKeyModule,
+      ],
+      providers: [
+        { provide: APP_FILTER, useValue: new ProblemFilter(logger) },
+        { provide: APP_INTERCEPTOR, useClass: RequestValidationInterceptor },
+      ],
+    };
+  }
+}

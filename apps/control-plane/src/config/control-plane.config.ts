@@ -1,0 +1,47 @@
+import { z } from 'zod';
+
+const Bool = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
+
+/** The control plane's environment, validated once at start-up. */
+export const ControlPlaneEnv = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: z.url({ message: 'DATABASE_URL must be a postgres:// URL (npm start provides one)' }),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  REDIS_URL: z.url().optional(),
+  GNOMON_DATA_DIR: z.string().optional(),
+  GNOMON_ADMIN_KEY: z.string().min(16, 'GNOMON_ADMIN_KEY must be at least 16 characters').max(512).optional(),
+  GNOMON_SERVICE_TOKEN: z.string().min(16).optional(),
+  GNOMON_API_KEY_PEPPER: z.string().min(16).optional(),
+  GNOMON_CURSOR_SECRET: z.string().min(16).optional(),
+  GNOMON_ENCRYPTION_KEY: z.string().min(16).optional(),
+  GNOMON_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
+  GNOMON_AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(20),
+  GNOMON_AUTH_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
+  GNOMON_CURSOR_TTL_SECONDS: z.coerce.number().int().min(60).default(3600),
+  GNOMON_TRUST_PROXY: Bool.default(false),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type ControlPlaneEnv = z.infer<typeof ControlPlaneEnv>;
+
+/** Secrets every instance must share; from the environment or the local data dir. */
+export interface PlatformSecrets {
+  serviceToken: string;
+  apiKeyPepper: string;
+  cursorSecret: string;
+  encryptionKey: string;
+}
+
+export interface ControlPlaneConfig {
+  env: ControlPlaneEnv;
+  secrets: PlatformSecrets;
+}
+
+export function parseControlPlaneEnv(source: NodeJS.ProcessEnv): ControlPlaneEnv {
+  const result = ControlPlaneEnv.safeParse(source);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`invalid control-plane configuration:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}

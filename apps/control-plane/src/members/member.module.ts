@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { ApiKeyModule } from '../api-keys/api-key.module';
+import { AuditModule } from '../audit/audit.module';
+import { MemberController } from './member.controller';
+import { MemberRepository } from './member.repository';
+import { MemberService } from './member.service';
+
+@Module({
+  imports: [AuditModule, ApiKeyModule],
+  controllers: [MemberController],
+  providers: [MemberRepository, MemberService],
+})
+export class MemberModule {}

@@ -1,0 +1,7 @@
+// Public surface of the auth library: credential format, hashing, caching and checking.
+export * from './api-key-format';
+export * from './secret-hasher';
+export * from './principal';
+export * from './credential-cache';
+export * from './credential-authenticator';
+export * from './auth-failure-limiter';

@@ -1,0 +1,18 @@
+import { createHmac } from 'node:crypto';
+
+/**
+ * Keyed hash of credentials. Only this HMAC is stored, with a pepper that lives outside the
+ * database, so a database dump alone cannot be used to test guesses offline.
+ */
+export class SecretHasher {
+  private readonly pepper: Buffer;
+
+  constructor(pepper: string) {
+    if (pepper.length < 16) throw new Error('the API key pepper must be at least 16 characters');
+    this.pepper = Buffer.from(pepper, 'utf8');
+  }
+
+  hash(secret: string): string {
+    return createHmac('sha256', this.pepper).update(secret, 'utf8').digest('base64url');
+  }
+}

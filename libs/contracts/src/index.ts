@@ -1,0 +1,9 @@
+// Public surface of the contracts library: zod schemas and types shared across processes.
+// Browser-safe: depends on zod only.
+export * from './errors';
+export * from './pagination';
+export * from './scopes';
+export * from './tenant.dto';
+export * from './member.dto';
+export * from './api-key.dto';
+export * from './audit.dto';

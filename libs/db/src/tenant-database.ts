@@ -1,0 +1,80 @@
+import type { Prisma, PrismaClient } from './generated/prisma/client';
+import { APP_DB_ROLE, type DatabaseConnection } from './prisma-client';
+
+/**
+ * Proof that code is acting inside one tenant. Tenant-owned repositories take a TenantTx,
+ * which only `inTenant` hands out, so forgetting the tenant is a compile error; the database
+ * enforces the same boundary with Row-Level Security.
+ */
+export interface TenantScope {
+  readonly tenantId: string;
+  readonly __brand: 'TenantScope';
+}
+
+export function tenantScope(tenantId: string): TenantScope {
+  return Object.freeze({ tenantId, __brand: 'TenantScope' as const });
+}
+
+export type Tx = Prisma.TransactionClient;
+
+/** A transaction acting inside one tenant. */
+export interface TenantTx {
+  readonly db: Tx;
+  readonly scope: TenantScope;
+}
+
+/** A platform-operator transaction; `actAs` moves it into one tenant (same transaction). */
+export interface PlatformTx {
+  readonly db: Tx;
+  actAs(tenantId: string): Promise<TenantTx>;
+}
+
+const TX_OPTIONS = { maxWait: 5_000, timeout: 15_000 } as const;
+
+async function setContext(db: Tx, tenantId: string, platform: boolean): Promise<void> {
+  await db.$executeRaw`select set_config('role', ${APP_DB_ROLE}, true),
+    set_config('app.tenant_id', ${tenantId}, true),
+    set_config('app.platform', ${platform ? 'on' : 'off'}, true)`;
+}
+
+/**
+ * Runs work as the application role with a transaction-local context. Nothing here is
+ * session state: a pooled connection never carries one request's tenant into the next.
+ */
+export class TenantDatabase {
+  private readonly prisma: PrismaClient;
+
+  constructor(connection: DatabaseConnection) {
+    this.prisma = connection.prisma;
+  }
+
+  /** Work inside one tenant: RLS shows and accepts only that tenant's rows. */
+  inTenant<T>(scope: TenantScope, work: (t: TenantTx) => Promise<T>): Promise<T> {
+    return this.prisma.$transaction(async (db) => {
+      await setContext(db, scope.tenantId, false);
+      return work({ db, scope });
+    }, TX_OPTIONS);
+  }
+
+  /** Platform-operator work (the tenant registry). Tenant-owned tables stay invisible here. */
+  asPlatform<T>(work: (t: PlatformTx) => Promise<T>): Promise<T> {
+    return this.prisma.$transaction(async (db) => {
+      await setContext(db, '', true);
+      return work({
+        db,
+        async actAs(tenantId: string) {
+          await setContext(db, tenantId, true);
+          return { db, scope: tenantScope(tenantId) };
+        },
+      });
+    }, TX_OPTIONS);
+  }
+
+  /** Work with no tenant context, e.g. credential lookup through definer functions. */
+  anonymous<T>(work: (db: Tx) => Promise<T>): Promise<T> {
+    return this.prisma.$transaction(async (db) => {
+      await setContext(db, '', false);
+      return work(db);
+    }, TX_OPTIONS);
+  }
+}

@@ -1,0 +1,3 @@
+// Public surface of the observability library: logging and metrics.
+export * from './logger';
+export * from './metrics';
