@@ -88,7 +88,7 @@ export class ControlPlaneHarness {
   }
 
   /** Creates a tenant (with an owner) and an owner-level tenant key with every scope. */
-  async createTenant(name = `tenant-${secret().slice(0, 6)}`) {
+  async createTenant(name = `tenant-${randomBytes(4).toString('hex')}`) {
     const tenant = await this.request('POST', '/api/v1/admin/tenants', {
       key: this.adminKey,
       body: { name, owner: { email: `owner@${name}.test`, name: 'Owner' } },
