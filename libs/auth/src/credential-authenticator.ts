@@ -71,14 +71,23 @@ export class CredentialAuthenticator {
     return this.hasher.hash(secret);
   }
 
-  async authenticate(secret: string | undefined): Promise<AuthResult> {
-    if (!secret) return { ok: false, reason: 'missing' };
-    if (secret.length > MAX_SECRET_LENGTH) return { ok: false, reason: 'malformed' };
-    const kind: KeyKind | 'opaque' = parseSecret(secret) ?? 'opaque';
-    if (kind === 'opaque' && /^(gnm|gnp)_/.test(secret)) return { ok: false, reason: 'malformed' };
-    const hash = this.hasher.hash(secret);
-    const record = await this.lookup(hash, kind);
-    return this.evaluate(record);
+  /**
+   * `beforeSlowPath` runs before anything but the in-process cache is consulted (and before
+   * rejecting a malformed secret): the place for abuse checks that a known, cached key need
+   * not pay for on every request.
+   */
+  async authenticate(secret: string | undefined, beforeSlowPath?: () => Promise<void>): Promise<AuthResult> {
+    if (secret && secret.length <= MAX_SECRET_LENGTH) {
+      const hash = this.hasher.hash(secret);
+      const cached = this.local.get(hash);
+      if (cached && cached.until > this.now()) return this.evaluate(cached.record);
+      await beforeSlowPath?.();
+      const kind: KeyKind | 'opaque' = parseSecret(secret) ?? 'opaque';
+      if (kind === 'opaque' && /^(gnm|gnp)_/.test(secret)) return { ok: false, reason: 'malformed' };
+      return this.evaluate(await this.lookup(hash, kind));
+    }
+    await beforeSlowPath?.();
+    return { ok: false, reason: secret ? 'malformed' : 'missing' };
   }
 
   /** Drop these hashes here and on every peer (call after the database change committed). */
@@ -94,10 +103,6 @@ export class CredentialAuthenticator {
   }
 
   private async lookup(hash: string, kind: KeyKind | 'opaque'): Promise<CredentialRecord> {
-    const now = this.now();
-    const cached = this.local.get(hash);
-    if (cached && cached.until > now) return cached.record;
-
     const generation = this.generation;
     const shared = await this.shared.get(hash);
     if (shared && shared !== 'tombstone') {

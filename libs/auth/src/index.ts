@@ -5,3 +5,4 @@ export * from './principal';
 export * from './credential-cache';
 export * from './credential-authenticator';
 export * from './auth-failure-limiter';
+export * from './db-credential-source';

@@ -30,6 +30,8 @@ export function toProblem(error: unknown, requestId: string): { problem: Problem
   let detail = 'An unexpected error occurred';
   let headers: Record<string, string> = {};
   let errors: ProblemDetails['errors'];
+  // Nest's Fastify adapter wraps Fastify's 4xx errors (bad JSON, too large) in an HttpException.
+  if (error instanceof HttpException && isFastifyError(error.cause)) error = error.cause;
   if (error instanceof ApiError) {
     code = error.code;
     detail = error.detail;

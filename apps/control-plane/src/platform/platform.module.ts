@@ -1,6 +1,7 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import {
   CredentialAuthenticator,
+  DbCredentialSource,
   InMemoryAuthFailureLimiter,
   LocalOnlyCredentialCache,
   RedisAuthFailureLimiter,
@@ -13,7 +14,6 @@ import { CursorCodec } from '@gnomon/http-api';
 import { MetricsRegistry, type Logger } from '@gnomon/observability';
 import { Redis } from 'ioredis';
 import type { ControlPlaneConfig } from '../config/control-plane.config';
-import { DbCredentialSource } from './db-credential-source';
 import { CONFIG, DATABASE, LOGGER, REDIS } from './tokens';
 
 export const AUTH_FAILURE_LIMITER = Symbol('AuthFailureLimiter');

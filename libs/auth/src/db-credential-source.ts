@@ -1,5 +1,7 @@
 import { scopesAllowedForRole, type ApiKeyScope, type MemberRole } from '@gnomon/contracts';
-import type { CredentialRecord, CredentialSource, KeyKind } from '@gnomon/auth';
+import type { KeyKind } from './api-key-format';
+import type { CredentialSource } from './credential-authenticator';
+import type { CredentialRecord } from './principal';
 import type { TenantDatabase } from '@gnomon/db';
 
 interface KeyLookupRow {

@@ -1,0 +1,146 @@
+// `npm start` (after `npm run build`): the whole platform on one machine, on its embedded
+// defaults (architecture §7). Without DATABASE_URL it serves an embedded Postgres (PGlite) and
+// migrates it; then it runs every built app as a child process until Ctrl-C.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { clearTimeout, setTimeout } from 'node:timers';
+import { fileURLToPath, URL } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = path.join(root, 'dist');
+
+/** Apps in start order, with their default ports (null: no HTTP port). */
+const APPS = [
+  { name: 'control-plane', port: 8080 },
+  { name: 'llm-gateway', port: 8081 },
+  { name: 'tool-runtime', port: 8082 },
+  { name: 'orchestrator-worker', port: null },
+];
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+const log = (line) => process.stdout.write(`[start] ${line}\n`);
+
+function redact(url) {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+async function main() {
+  const apps = APPS.filter((app) => existsSync(appMain(app)));
+  if (apps.length === 0) {
+    log(`no app found under ${dist}/apps; run \`npm run build\` first (or just \`npm start\`)`);
+    return 1;
+  }
+  const runtime = require(path.join(dist, 'libs/local-runtime/src/index.js'));
+
+  const env = { ...process.env };
+  const dataDir = await runtime.ensureDataDir(runtime.resolveDataDir(env));
+  env.GNOMON_DATA_DIR = dataDir;
+  // Create the secrets file once here, so the apps never race to generate it.
+  await runtime.resolvePlatformSecrets(env, dataDir);
+
+  let database = null;
+  if (!env.DATABASE_URL?.trim()) {
+    database = await runtime.startEmbeddedPostgres({
+      dataDir,
+      // Every app has its own pool (10 by default); PGlite runs one statement at a time anyway,
+      // so the cap only has to exceed the pools' sum.
+      maxConnections: 100,
+    });
+    env.DATABASE_URL = database.url;
+    const { applyMigrations } = require(path.join(dist, 'libs/db/src/index.js'));
+    try {
+      const { applied, skipped } = await applyMigrations({ databaseUrl: database.url });
+      log(`migrations: ${applied.length} applied, ${skipped.length} already applied`);
+    } catch (error) {
+      await database.stop();
+      throw error;
+    }
+  }
+
+  if (env.PORT) {
+    log(`ignoring PORT=${env.PORT}: set a per-app port instead (e.g. CONTROL_PLANE_PORT)`);
+    delete env.PORT;
+  }
+
+  const urls = [];
+  const children = apps.map((app) => {
+    const portVar = `${app.name.toUpperCase().replace(/-/g, '_')}_PORT`;
+    const childEnv = { ...env };
+    if (env[portVar]) childEnv.PORT = env[portVar];
+    const port = childEnv.PORT ?? app.port;
+    if (port !== null) urls.push(`${app.name.padEnd(20)} http://localhost:${port}`);
+    const child = spawn(process.execPath, [appMain(app)], { env: childEnv, stdio: 'inherit' });
+    return { app, child, exited: new Promise((resolve) => child.once('exit', resolve)) };
+  });
+
+  log('Gnomon is starting');
+  log(
+    `  database   ${database ? `embedded PGlite, ${database.url}` : `external, ${redact(env.DATABASE_URL)}`}`,
+  );
+  log(
+    `  redis      ${env.REDIS_URL ? `external, ${redact(env.REDIS_URL)}` : 'none (single-instance, in-process limits)'}`,
+  );
+  log(`  data dir   ${dataDir}`);
+  for (const url of urls) log(`  ${url}`);
+  log('Ctrl-C stops everything');
+
+  let shuttingDown = false;
+  let exitCode = 0;
+  const shutdown = async (reason, code) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    exitCode = code;
+    log(`stopping (${reason})`);
+    for (const { child } of children) if (child.exitCode === null) child.kill('SIGTERM');
+    const killer = setTimeout(() => {
+      log(`apps still running after ${SHUTDOWN_TIMEOUT_MS} ms; killing them`);
+      for (const { child } of children) if (child.exitCode === null) child.kill('SIGKILL');
+    }, SHUTDOWN_TIMEOUT_MS);
+    await Promise.all(children.map(({ exited }) => exited));
+    clearTimeout(killer);
+    if (database) await database.stop();
+  };
+
+  const done = new Promise((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM']) {
+      process.on(signal, () => {
+        if (shuttingDown) return;
+        void shutdown(signal, 0).then(resolve);
+      });
+    }
+    for (const { app, child, exited } of children) {
+      void exited.then((code) => {
+        if (shuttingDown) return;
+        const how = code === null ? `signal ${child.signalCode}` : `code ${code}`;
+        void shutdown(`${app.name} exited unexpectedly with ${how}`, 1).then(resolve);
+      });
+    }
+    void database?.exited.then(() => {
+      if (!shuttingDown)
+        void shutdown('the embedded database stopped unexpectedly', 1).then(resolve);
+    });
+  });
+  await done;
+  return exitCode;
+}
+
+function appMain(app) {
+  return path.join(dist, 'apps', app.name, 'src', 'main.js');
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    process.stderr.write(`[start] failed: ${error?.stack ?? error}\n`);
+    process.exit(1);
+  },
+);
