@@ -56,14 +56,16 @@ async function main() {
       maxConnections: 100,
     });
     env.DATABASE_URL = database.url;
-    const { applyMigrations } = require(path.join(dist, 'libs/db/src/index.js'));
-    try {
-      const { applied, skipped } = await applyMigrations({ databaseUrl: database.url });
-      log(`migrations: ${applied.length} applied, ${skipped.length} already applied`);
-    } catch (error) {
-      await database.stop();
-      throw error;
-    }
+  }
+  // Migrations are applied on every start, embedded or external (idempotent; a one-off task
+  // does this in production instead).
+  const { applyMigrations } = require(path.join(dist, 'libs/db/src/index.js'));
+  try {
+    const { applied, skipped } = await applyMigrations({ databaseUrl: env.DATABASE_URL });
+    log(`migrations: ${applied.length} applied, ${skipped.length} already applied`);
+  } catch (error) {
+    await database?.stop();
+    throw error;
   }
 
   if (env.PORT) {

@@ -1,7 +1,12 @@
 // npm run bench:auth — authenticated GETs against a real control plane (its own process) on the
 // real PostgreSQL and Redis, at 1 and 32 concurrent connections, plus the in-process cost of
 // checking a cached API key. Prints figures; asserts nothing.
-import { CredentialAuthenticator, DbCredentialSource, RedisCredentialCache, SecretHasher } from '@gnomon/auth';
+import {
+  CredentialAuthenticator,
+  DbCredentialSource,
+  RedisCredentialCache,
+  SecretHasher,
+} from '@gnomon/auth';
 import { connectDatabase, TenantDatabase } from '@gnomon/db';
 import { createTestDatabase, ensureTemplateDatabase, redisTestUrl } from '@gnomon/testing';
 import { spawn } from 'node:child_process';
@@ -19,7 +24,13 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-function call(agent: Agent, method: string, url: string, key: string, body?: unknown): Promise<{ status: number; body: string }> {
+function call(
+  agent: Agent,
+  method: string,
+  url: string,
+  key: string,
+  body?: unknown,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = request(
@@ -29,12 +40,17 @@ function call(agent: Agent, method: string, url: string, key: string, body?: unk
         port: PORT,
         method,
         path: url,
-        headers: { authorization: `Bearer ${key}`, ...(payload ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          authorization: `Bearer ${key}`,
+          ...(payload ? { 'content-type': 'application/json' } : {}),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+        );
       },
     );
     req.on('error', reject);
@@ -71,7 +87,8 @@ async function cachedAuthentication(databaseUrl: string, pepper: string, secret:
     new RedisCredentialCache(redis),
   );
   await authenticator.start();
-  if (!(await authenticator.authenticate(secret)).ok) throw new Error('bench key did not authenticate');
+  if (!(await authenticator.authenticate(secret)).ok)
+    throw new Error('bench key did not authenticate');
   const samples: number[] = [];
   for (let i = 0; i < 200_000; i++) {
     const t0 = process.hrtime.bigint();
@@ -82,7 +99,11 @@ async function cachedAuthentication(databaseUrl: string, pepper: string, secret:
   await authenticator.stop();
   await redis.quit();
   await connection.close();
-  return { calls: samples.length, p50_us: percentile(samples, 50).toFixed(1), p99_us: percentile(samples, 99).toFixed(1) };
+  return {
+    calls: samples.length,
+    p50_us: percentile(samples, 50).toFixed(1),
+    p99_us: percentile(samples, 99).toFixed(1),
+  };
 }
 
 async function main(): Promise<void> {
@@ -117,13 +138,26 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     const tenant = JSON.parse(
-      (await call(agent, 'POST', '/api/v1/admin/tenants', adminKey, { name: 'bench', owner: { email: 'o@bench.test', name: 'O' } })).body,
+      (
+        await call(agent, 'POST', '/api/v1/admin/tenants', adminKey, {
+          name: 'bench',
+          owner: { email: 'o@bench.test', name: 'O' },
+        })
+      ).body,
     ) as { id: string };
     const key = await new Promise<string>((resolve, reject) => {
       const req = request(
         {
-          agent, host: '127.0.0.1', port: PORT, method: 'POST', path: '/api/v1/api-keys',
-          headers: { authorization: `Bearer ${adminKey}`, 'x-gnomon-tenant': tenant.id, 'content-type': 'application/json' },
+          agent,
+          host: '127.0.0.1',
+          port: PORT,
+          method: 'POST',
+          path: '/api/v1/api-keys',
+          headers: {
+            authorization: `Bearer ${adminKey}`,
+            'x-gnomon-tenant': tenant.id,
+            'content-type': 'application/json',
+          },
         },
         (res) => {
           let text = '';
@@ -140,9 +174,13 @@ async function main(): Promise<void> {
     for (const url of ['/api/v1/me', '/api/v1/api-keys?limit=20']) {
       for (const connections of [1, 32]) results.push(await load(url, key, connections));
     }
-    console.log(`\nAuthenticated GET, ${DURATION_MS / 1000}s per row, control plane in its own process (latency in ms)`);
+    console.log(
+      `\nAuthenticated GET, ${DURATION_MS / 1000}s per row, control plane in its own process (latency in ms)`,
+    );
     console.table(results);
-    console.log('\nCached API key authentication (in process: HMAC + cache lookup + checks), microseconds');
+    console.log(
+      '\nCached API key authentication (in process: HMAC + cache lookup + checks), microseconds',
+    );
     console.table([await cachedAuthentication(database.url, pepper, key)]);
   } finally {
     server.kill('SIGTERM');

@@ -18,7 +18,8 @@ export async function createControlPlane(
   config: ControlPlaneConfig,
   options: { logger?: Logger } = {},
 ): Promise<NestFastifyApplication> {
-  const logger = options.logger ?? createLogger({ service: 'control-plane', level: config.env.LOG_LEVEL });
+  const logger =
+    options.logger ?? createLogger({ service: 'control-plane', level: config.env.LOG_LEVEL });
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: config.env.GNOMON_BODY_LIMIT_BYTES,
@@ -30,11 +31,15 @@ export async function createControlPlane(
     },
     return503OnClosing: true,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.with(config, logger), adapter, {
-    logger: new NestPinoLogger(logger),
-    bodyParser: false,
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.with(config, logger),
+    adapter,
+    {
+      logger: new NestPinoLogger(logger),
+      bodyParser: false,
+      abortOnError: false,
+    },
+  );
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only: a text/plain body is a 415, not a string to validate.
   fastify.removeContentTypeParser(['text/plain']);
@@ -45,7 +50,11 @@ export async function createControlPlane(
   });
   fastify.addHook('onResponse', async (request, reply) => {
     metrics.httpDuration.observe(
-      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: String(reply.statusCode),
+      },
       reply.elapsedTime / 1000,
     );
   });

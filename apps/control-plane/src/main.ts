@@ -8,10 +8,14 @@ async function main(): Promise<void> {
   const secrets = await resolvePlatformSecrets(process.env, resolveDataDir(process.env));
   const app = await createControlPlane({ env, secrets });
   await app.listen({ port: env.PORT, host: env.HOST });
-  process.stdout.write(`control-plane listening on http://localhost:${env.PORT} (API docs: /api/docs)\n`);
+  process.stdout.write(
+    `control-plane listening on http://localhost:${env.PORT} (API docs: /api/docs)\n`,
+  );
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`control-plane failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `control-plane failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -20,7 +20,8 @@ describe('API key format', () => {
     let rejected = 0;
     for (let i = 4; i < secret.length; i++) {
       const replacement = secret[i] === 'a' ? 'b' : 'a';
-      if (parseSecret(secret.slice(0, i) + replacement + secret.slice(i + 1)) === null) rejected += 1;
+      if (parseSecret(secret.slice(0, i) + replacement + secret.slice(i + 1)) === null)
+        rejected += 1;
     }
     expect(rejected).toBe(secret.length - 4);
   });
@@ -40,6 +41,9 @@ describe('API key format', () => {
 
   it('keeps only a display prefix and the last four characters', () => {
     const secret = generateSecret('tenant');
-    expect(displayParts(secret)).toEqual({ prefix: secret.slice(0, 12), lastFour: secret.slice(-4) });
+    expect(displayParts(secret)).toEqual({
+      prefix: secret.slice(0, 12),
+      lastFour: secret.slice(-4),
+    });
   });
 });

@@ -17,7 +17,9 @@ const KIND_BY_PREFIX: Record<string, KeyKind> = {
   [TENANT_KEY_PREFIX]: 'tenant',
   [PLATFORM_KEY_PREFIX]: 'platform',
 };
-const PATTERN = new RegExp(`^(${TENANT_KEY_PREFIX}|${PLATFORM_KEY_PREFIX})_[0-9A-Za-z]{${RANDOM_LENGTH + CHECKSUM_LENGTH}}$`);
+const PATTERN = new RegExp(
+  `^(${TENANT_KEY_PREFIX}|${PLATFORM_KEY_PREFIX})_[0-9A-Za-z]{${RANDOM_LENGTH + CHECKSUM_LENGTH}}$`,
+);
 
 /** Visible part of a key kept for display: prefix and the first 8 random characters. */
 export const DISPLAY_PREFIX_LENGTH = 4 + 8;

@@ -24,10 +24,11 @@ export class RedisAuthFailureLimiter implements AuthFailureLimiter {
   ) {}
 
   async blockedFor(address: string): Promise<number> {
-    const [[, count], [, ttl]] = (await this.redis.multi().get(this.key(address)).ttl(this.key(address)).exec()) as [
-      [null, string | null],
-      [null, number],
-    ];
+    const [[, count], [, ttl]] = (await this.redis
+      .multi()
+      .get(this.key(address))
+      .ttl(this.key(address))
+      .exec()) as [[null, string | null], [null, number]];
     return Number(count ?? 0) >= this.options.maxFailures ? Math.max(1, ttl) : 0;
   }
 
@@ -56,11 +57,16 @@ export class InMemoryAuthFailureLimiter implements AuthFailureLimiter {
   blockedFor(address: string): Promise<number> {
     const window = this.current(address);
     const blocked = window && window.count >= this.options.maxFailures;
-    return Promise.resolve(blocked ? Math.max(1, Math.ceil((window.resetAt - this.now()) / 1000)) : 0);
+    return Promise.resolve(
+      blocked ? Math.max(1, Math.ceil((window.resetAt - this.now()) / 1000)) : 0,
+    );
   }
 
   recordFailure(address: string): Promise<void> {
-    const window = this.current(address) ?? { count: 0, resetAt: this.now() + this.options.windowSeconds * 1000 };
+    const window = this.current(address) ?? {
+      count: 0,
+      resetAt: this.now() + this.options.windowSeconds * 1000,
+    };
     window.count += 1;
     this.windows.set(address, window);
     if (this.windows.size > 100_000) this.windows.clear();

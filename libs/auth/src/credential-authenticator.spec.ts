@@ -18,7 +18,9 @@ class FakeSource implements CredentialSource {
   }
 }
 
-const tenantKey = (overrides: Partial<Extract<CredentialRecord, { kind: 'tenant-key' }>> = {}): CredentialRecord => ({
+const tenantKey = (
+  overrides: Partial<Extract<CredentialRecord, { kind: 'tenant-key' }>> = {},
+): CredentialRecord => ({
   kind: 'tenant-key',
   keyId: 'k1',
   tenantId: 't1',
@@ -39,7 +41,9 @@ describe('CredentialAuthenticator', () => {
 
   beforeEach(async () => {
     source = new FakeSource();
-    authenticator = new CredentialAuthenticator(hasher, source, new LocalOnlyCredentialCache(), { now: () => now });
+    authenticator = new CredentialAuthenticator(hasher, source, new LocalOnlyCredentialCache(), {
+      now: () => now,
+    });
     await authenticator.start();
   });
 
@@ -47,7 +51,10 @@ describe('CredentialAuthenticator', () => {
     const secret = generateSecret('tenant');
     source.records.set(hasher.hash(secret), tenantKey());
     const first = await authenticator.authenticate(secret);
-    expect(first).toMatchObject({ ok: true, principal: { type: 'API_KEY', id: 'k1', tenantId: 't1' } });
+    expect(first).toMatchObject({
+      ok: true,
+      principal: { type: 'API_KEY', id: 'k1', tenantId: 't1' },
+    });
     await authenticator.authenticate(secret);
     expect(source.lookups).toBe(1);
   });
@@ -57,7 +64,10 @@ describe('CredentialAuthenticator', () => {
     expect(await authenticator.authenticate(unknown)).toEqual({ ok: false, reason: 'unknown' });
     expect(await authenticator.authenticate(unknown)).toEqual({ ok: false, reason: 'unknown' });
     expect(source.lookups).toBe(1);
-    expect(await authenticator.authenticate(`${unknown.slice(0, -1)}x`)).toEqual({ ok: false, reason: 'malformed' });
+    expect(await authenticator.authenticate(`${unknown.slice(0, -1)}x`)).toEqual({
+      ok: false,
+      reason: 'malformed',
+    });
     expect(await authenticator.authenticate(undefined)).toEqual({ ok: false, reason: 'missing' });
     expect(source.lookups).toBe(1);
   });

@@ -19,9 +19,7 @@ export interface AuthenticatorOptions {
   now?: () => number;
 }
 
-export type AuthResult =
-  | { ok: true; principal: Principal }
-  | { ok: false; reason: AuthFailure };
+export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: AuthFailure };
 
 interface LocalEntry {
   record: CredentialRecord;
@@ -76,18 +74,23 @@ export class CredentialAuthenticator {
    * rejecting a malformed secret): the place for abuse checks that a known, cached key need
    * not pay for on every request.
    */
-  async authenticate(secret: string | undefined, beforeSlowPath?: () => Promise<void>): Promise<AuthResult> {
+  async authenticate(
+    secret: string | undefined,
+    beforeSlowPath?: () => Promise<void>,
+  ): Promise<AuthResult> {
     if (secret && secret.length <= MAX_SECRET_LENGTH) {
       const hash = this.hasher.hash(secret);
       const cached = this.local.get(hash);
       if (cached && cached.until > this.now()) return this.evaluate(cached.record);
       await beforeSlowPath?.();
       const kind: KeyKind | 'opaque' = parseSecret(secret) ?? 'opaque';
-      if (kind === 'opaque' && /^(gnm|gnp)_/.test(secret)) return { ok: false, reason: 'malformed' };
+      if (kind === 'opaque' && /^(gnm|gnp)_/.test(secret))
+        return { ok: false, reason: 'malformed' };
       return this.evaluate(await this.lookup(hash, kind));
     }
+    if (!secret) return { ok: false, reason: 'missing' };
     await beforeSlowPath?.();
-    return { ok: false, reason: secret ? 'malformed' : 'missing' };
+    return { ok: false, reason: 'malformed' };
   }
 
   /** Drop these hashes here and on every peer (call after the database change committed). */
@@ -124,7 +127,10 @@ export class CredentialAuthenticator {
       const oldest = this.local.keys().next();
       if (!oldest.done) this.local.delete(oldest.value);
     }
-    const ttl = record.kind === 'unknown' ? Math.min(this.localTtlMs, this.negativeTtlSeconds * 1000) : this.localTtlMs;
+    const ttl =
+      record.kind === 'unknown'
+        ? Math.min(this.localTtlMs, this.negativeTtlSeconds * 1000)
+        : this.localTtlMs;
     this.local.set(hash, { record, until: this.now() + ttl });
   }
 
@@ -147,7 +153,8 @@ export class CredentialAuthenticator {
         };
       case 'tenant-key':
         if (record.revoked) return { ok: false, reason: 'revoked' };
-        if (record.expiresAt !== null && record.expiresAt <= this.now()) return { ok: false, reason: 'expired' };
+        if (record.expiresAt !== null && record.expiresAt <= this.now())
+          return { ok: false, reason: 'expired' };
         if (!record.tenantActive) return { ok: false, reason: 'tenant_inactive' };
         return {
           ok: true,

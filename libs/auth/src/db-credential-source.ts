@@ -40,7 +40,9 @@ export class DbCredentialSource implements CredentialSource {
         tenantActive: row.tenant_status === 'ACTIVE' && row.tenant_deleted_at === null,
       };
     }
-    const key = await this.db.anonymous((tx) => tx.platformKey.findUnique({ where: { secretHash: hash } }));
+    const key = await this.db.anonymous((tx) =>
+      tx.platformKey.findUnique({ where: { secretHash: hash } }),
+    );
     if (!key) return { kind: 'unknown' };
     return { kind: 'platform-key', keyId: key.id, revoked: key.revokedAt !== null };
   }

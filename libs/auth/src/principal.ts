@@ -28,4 +28,5 @@ export type CredentialRecord =
   | { kind: 'platform-key'; keyId: string; revoked: boolean }
   | { kind: 'unknown' };
 
-export type AuthFailure = 'missing' | 'malformed' | 'unknown' | 'revoked' | 'expired' | 'tenant_inactive';
+export type AuthFailure =
+  'missing' | 'malformed' | 'unknown' | 'revoked' | 'expired' | 'tenant_inactive';

@@ -14,7 +14,9 @@ export const CreateApiKeyBody = z.strictObject({
     .array(ApiKeyScope)
     .min(1)
     .max(20)
-    .refine((scopes) => new Set(scopes).size === scopes.length, { message: 'scopes must be unique' }),
+    .refine((scopes) => new Set(scopes).size === scopes.length, {
+      message: 'scopes must be unique',
+    }),
   expiresAt: z.iso
     .datetime({ offset: true })
     .optional()

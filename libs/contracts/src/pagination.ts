@@ -12,6 +12,9 @@ export type PageQuery = z.infer<typeof PageQuery>;
 export function pageOf<T extends z.ZodType>(item: T) {
   return z.object({
     items: z.array(item),
-    nextCursor: z.string().nullable().describe('Opaque cursor for the next page; null on the last page'),
+    nextCursor: z
+      .string()
+      .nullable()
+      .describe('Opaque cursor for the next page; null on the last page'),
   });
 }

@@ -28,11 +28,22 @@ export type MemberRole = z.infer<typeof MemberRole>;
 export const ROLE_SCOPES: Readonly<Record<MemberRole, readonly ApiKeyScope[]>> = {
   OWNER: API_KEY_SCOPES,
   ADMIN: API_KEY_SCOPES,
-  MEMBER: ['tasks:read', 'tasks:write', 'runs:read', 'runs:write', 'approvals:write', 'llm:invoke', 'usage:read'],
+  MEMBER: [
+    'tasks:read',
+    'tasks:write',
+    'runs:read',
+    'runs:write',
+    'approvals:write',
+    'llm:invoke',
+    'usage:read',
+  ],
   VIEWER: ['tasks:read', 'runs:read', 'usage:read'],
 };
 
-export function scopesAllowedForRole(role: MemberRole, scopes: readonly ApiKeyScope[]): ApiKeyScope[] {
+export function scopesAllowedForRole(
+  role: MemberRole,
+  scopes: readonly ApiKeyScope[],
+): ApiKeyScope[] {
   const allowed = new Set(ROLE_SCOPES[role]);
   return scopes.filter((scope) => allowed.has(scope));
 }

@@ -23,7 +23,11 @@ export const CreateTenantBody = z.strictObject({
 export type CreateTenantBody = z.infer<typeof CreateTenantBody>;
 
 export const UpdateTenantBody = z
-  .strictObject({ name: TenantName.optional(), status: TenantStatus.optional(), plan: TenantPlan.optional() })
+  .strictObject({
+    name: TenantName.optional(),
+    status: TenantStatus.optional(),
+    plan: TenantPlan.optional(),
+  })
   .refine((body) => Object.keys(body).length > 0, { message: 'at least one field is required' });
 export type UpdateTenantBody = z.infer<typeof UpdateTenantBody>;
 

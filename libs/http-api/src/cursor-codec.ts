@@ -47,17 +47,21 @@ export class CursorCodec {
     if (!body || !signature || extra !== undefined) throw invalid('malformed cursor');
     const expected = Buffer.from(this.sign(body));
     const given = Buffer.from(signature);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw invalid('cursor signature mismatch');
+    if (expected.length !== given.length || !timingSafeEqual(expected, given))
+      throw invalid('cursor signature mismatch');
     let payload: CursorPayload;
     try {
       payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as CursorPayload;
     } catch {
       throw invalid('malformed cursor');
     }
-    if (payload.l !== list || payload.t !== (tenantId ?? '-')) throw invalid('cursor belongs to another list');
-    if (payload.e * 1000 <= this.now()) throw invalid('cursor expired; start again from the first page');
+    if (payload.l !== list || payload.t !== (tenantId ?? '-'))
+      throw invalid('cursor belongs to another list');
+    if (payload.e * 1000 <= this.now())
+      throw invalid('cursor expired; start again from the first page');
     const createdAt = new Date(payload.c);
-    if (Number.isNaN(createdAt.getTime()) || typeof payload.i !== 'string') throw invalid('malformed cursor');
+    if (Number.isNaN(createdAt.getTime()) || typeof payload.i !== 'string')
+      throw invalid('malformed cursor');
     return { createdAt, id: payload.i };
   }
 

@@ -16,20 +16,30 @@ const problemSchema: JsonSchema = {
     errorId: { type: 'string' },
     errors: {
       type: 'array',
-      items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } },
+      items: {
+        type: 'object',
+        properties: { path: { type: 'string' }, message: { type: 'string' } },
+      },
     },
   },
 };
 
 function toJson(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const json = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'openapi-3.0' }) as JsonSchema;
+  const json = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+    target: 'openapi-3.0',
+  }) as JsonSchema;
   delete json.$schema;
   return json;
 }
 
 function parameters(schema: z.ZodType | undefined, location: 'path' | 'query') {
   if (!schema) return [];
-  const json = toJson(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
+  const json = toJson(schema, 'input') as {
+    properties?: Record<string, JsonSchema>;
+    required?: string[];
+  };
   return Object.entries(json.properties ?? {}).map(([name, property]) => ({
     name,
     in: location,
@@ -40,7 +50,10 @@ function parameters(schema: z.ZodType | undefined, location: 'path' | 'query') {
 }
 
 /** OpenAPI 3.1 document built from the same zod schemas the routes validate with. */
-export function buildOpenApiDocument(info: { title: string; version: string; description: string }, routes: CatalogRoute[]) {
+export function buildOpenApiDocument(
+  info: { title: string; version: string; description: string },
+  routes: CatalogRoute[],
+) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const spec = route.spec;
@@ -67,15 +80,26 @@ export function buildOpenApiDocument(info: { title: string; version: string; des
       ],
       responses: {
         [status]: spec.response
-          ? { description: 'Success', content: { 'application/json': { schema: toJson(spec.response, 'output') } } }
+          ? {
+              description: 'Success',
+              content: { 'application/json': { schema: toJson(spec.response, 'output') } },
+            }
           : { description: 'Success' },
-        default: { description: 'Error', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+        default: {
+          description: 'Error',
+          content: {
+            'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
+          },
+        },
       },
       ...(spec.access === 'public' ? { security: [] } : {}),
       'x-gnomon-access': spec.access,
     };
     if (spec.body) {
-      operation.requestBody = { required: true, content: { 'application/json': { schema: toJson(spec.body, 'input') } } };
+      operation.requestBody = {
+        required: true,
+        content: { 'application/json': { schema: toJson(spec.body, 'input') } },
+      };
     }
     (paths[route.path] ??= {})[route.method.toLowerCase()] = operation;
   }
@@ -84,7 +108,9 @@ export function buildOpenApiDocument(info: { title: string; version: string; des
     info,
     servers: [{ url: '/' }],
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A Gnomon API key' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'A Gnomon API key' },
+      },
       schemas: { Problem: problemSchema },
     },
     security: [{ bearer: [] }],

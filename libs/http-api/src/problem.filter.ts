@@ -25,7 +25,10 @@ const STATUS_CODES: Record<number, ErrorCode> = {
 };
 
 /** Maps anything thrown to an RFC 9457 problem with a stable code and the request id. */
-export function toProblem(error: unknown, requestId: string): { problem: ProblemDetails; headers: Record<string, string> } {
+export function toProblem(
+  error: unknown,
+  requestId: string,
+): { problem: ProblemDetails; headers: Record<string, string> } {
   let code: ErrorCode = 'internal_error';
   let detail = 'An unexpected error occurred';
   let headers: Record<string, string> = {};
@@ -38,7 +41,9 @@ export function toProblem(error: unknown, requestId: string): { problem: Problem
     headers = error.extras.headers ?? {};
     errors = error.extras.errors;
   } else if (error instanceof HttpException) {
-    code = STATUS_CODES[error.getStatus()] ?? (error.getStatus() < 500 ? 'validation_failed' : 'internal_error');
+    code =
+      STATUS_CODES[error.getStatus()] ??
+      (error.getStatus() < 500 ? 'validation_failed' : 'internal_error');
     detail = error.getStatus() === 404 ? 'No such route' : error.message;
   } else if (isFastifyError(error)) {
     if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError) {
@@ -80,7 +85,12 @@ export function sendProblem(
   const { problem, headers } = toProblem(error, String(request.id));
   if (problem.errorId) {
     logger.error(
-      { err: error, errorId: problem.errorId, requestId: problem.requestId, tenantId: request.gnomon?.tenant?.tenantId },
+      {
+        err: error,
+        errorId: problem.errorId,
+        requestId: problem.requestId,
+        tenantId: request.gnomon?.tenant?.tenantId,
+      },
       'request failed',
     );
   }
@@ -97,6 +107,11 @@ export class ProblemFilter implements ExceptionFilter {
 
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    sendProblem(http.getResponse<FastifyReply>(), http.getRequest<FastifyRequest>(), error, this.logger);
+    sendProblem(
+      http.getResponse<FastifyReply>(),
+      http.getRequest<FastifyRequest>(),
+      error,
+      this.logger,
+    );
   }
 }

@@ -21,7 +21,12 @@ declare module 'fastify' {
 
 export function contextOf(request: FastifyRequest): RequestContext {
   if (!request.gnomon) {
-    request.gnomon = { requestId: String(request.id), principal: null, tenant: null, address: request.ip };
+    request.gnomon = {
+      requestId: String(request.id),
+      principal: null,
+      tenant: null,
+      address: request.ip,
+    };
   }
   return request.gnomon;
 }
@@ -33,7 +38,9 @@ export interface TenantCaller {
   tenant: TenantScope;
 }
 
-export const Caller = createParamDecorator((_data: unknown, ctx: ExecutionContext): TenantCaller | RequestContext => {
-  const context = contextOf(ctx.switchToHttp().getRequest<FastifyRequest>());
-  return context;
-});
+export const Caller = createParamDecorator(
+  (_data: unknown, ctx: ExecutionContext): TenantCaller | RequestContext => {
+    const context = contextOf(ctx.switchToHttp().getRequest<FastifyRequest>());
+    return context;
+  },
+);

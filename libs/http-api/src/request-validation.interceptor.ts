@@ -1,4 +1,9 @@
-import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import {
+  Injectable,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
@@ -23,6 +28,9 @@ export function validationError(where: string, error: z.ZodError): ApiError {
   return new ApiError('validation_failed', detail, { errors });
 }
 
+/** Routes without a query schema take no query parameters (built once: zod compiles lazily). */
+const NO_QUERY = z.strictObject({});
+
 /**
  * The one place request input is validated: body, query and path parameters are parsed with
  * the route's declared schemas before the handler runs, and replaced by the parsed values.
@@ -32,11 +40,14 @@ export class RequestValidationInterceptor implements NestInterceptor {
   constructor(private readonly reflector: Reflector) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const spec = this.reflector.get<EndpointSpec | undefined>(ENDPOINT_METADATA, context.getHandler());
+    const spec = this.reflector.get<EndpointSpec | undefined>(
+      ENDPOINT_METADATA,
+      context.getHandler(),
+    );
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     if (spec) {
       if (spec.params) request.params = parse(spec.params, request.params, 'params');
-      request.query = parse(spec.query ?? z.strictObject({}), request.query ?? {}, 'query');
+      request.query = parse(spec.query ?? NO_QUERY, request.query ?? {}, 'query');
       if (spec.body) {
         if (request.body === undefined || request.body === null) {
           throw new ApiError('validation_failed', 'a JSON request body is required', {

@@ -30,10 +30,15 @@ export function routeCatalog(app: INestApplicationContext, globalPrefix = ''): C
     const instance = wrapper.instance as Record<string, unknown> | undefined;
     if (!instance) continue;
     const prototype = Object.getPrototypeOf(instance) as object;
-    const controllerPaths = [reflector.get<string | string[]>(PATH_METADATA, wrapper.metatype as never) ?? ''].flat();
+    const controllerPaths = [
+      reflector.get<string | string[]>(PATH_METADATA, wrapper.metatype as never) ?? '',
+    ].flat();
     for (const name of scanner.getAllMethodNames(prototype)) {
       const handler = (prototype as Record<string, unknown>)[name] as object;
-      const methodPath = reflector.get<string | string[] | undefined>(PATH_METADATA, handler as never);
+      const methodPath = reflector.get<string | string[] | undefined>(
+        PATH_METADATA,
+        handler as never,
+      );
       const method = reflector.get<RequestMethod | undefined>(METHOD_METADATA, handler as never);
       if (methodPath === undefined || method === undefined) continue;
       for (const base of controllerPaths) {

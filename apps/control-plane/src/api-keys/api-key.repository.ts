@@ -36,7 +36,10 @@ export class ApiKeyRepository {
   }
 
   revoke(t: TenantTx, id: string, at: Date): Promise<ApiKeyRow> {
-    return t.db.apiKey.update({ where: { id, tenantId: t.scope.tenantId }, data: { revokedAt: at } });
+    return t.db.apiKey.update({
+      where: { id, tenantId: t.scope.tenantId },
+      data: { revokedAt: at },
+    });
   }
 
   setExpiry(t: TenantTx, id: string, expiresAt: Date): Promise<ApiKeyRow> {

@@ -14,7 +14,11 @@ import { AuditTrail } from '../audit/audit-trail';
 import { ApiKeyRepository } from './api-key.repository';
 
 export function apiKeyView(row: ApiKeyRow, now = Date.now()): ApiKeyView {
-  const status = row.revokedAt ? 'revoked' : row.expiresAt && row.expiresAt.getTime() <= now ? 'expired' : 'active';
+  const status = row.revokedAt
+    ? 'revoked'
+    : row.expiresAt && row.expiresAt.getTime() <= now
+      ? 'expired'
+      : 'active';
   return {
     id: row.id,
     name: row.name,
@@ -52,14 +56,25 @@ export class ApiKeyService {
     }
     return this.db.inTenant(caller.tenant, async (t) => {
       if (body.memberId) {
-        const member = await t.db.member.findFirst({ where: { id: body.memberId, tenantId: t.scope.tenantId } });
+        const member = await t.db.member.findFirst({
+          where: { id: body.memberId, tenantId: t.scope.tenantId },
+        });
         if (!member) throw notFound('member');
         const allowed = new Set(ROLE_SCOPES[member.role]);
         const excess = body.scopes.filter((scope) => !allowed.has(scope));
         if (excess.length > 0) {
-          throw new ApiError('validation_failed', `a ${member.role} member cannot hold: ${excess.join(', ')}`, {
-            errors: [{ path: 'body.scopes', message: `not allowed for role ${member.role}: ${excess.join(', ')}` }],
-          });
+          throw new ApiError(
+            'validation_failed',
+            `a ${member.role} member cannot hold: ${excess.join(', ')}`,
+            {
+              errors: [
+                {
+                  path: 'body.scopes',
+                  message: `not allowed for role ${member.role}: ${excess.join(', ')}`,
+                },
+              ],
+            },
+          );
         }
       }
       const issued = await this.issue(t, caller, {
@@ -105,7 +120,11 @@ export class ApiKeyService {
       if (!existing) throw notFound('API key');
       if (existing.revokedAt) return existing;
       const revoked = await this.keys.revoke(t, id, new Date());
-      await this.audit.record(t, caller, { action: 'api_key.revoked', targetType: 'api_key', targetId: id });
+      await this.audit.record(t, caller, {
+        action: 'api_key.revoked',
+        targetType: 'api_key',
+        targetId: id,
+      });
       return revoked;
     });
     await this.authenticator.invalidate([key.secretHash]);
@@ -116,7 +135,11 @@ export class ApiKeyService {
    * Issues a successor with the same name, scopes, member and expiry; the old secret keeps
    * working for the grace period (or stops at once with a grace of 0).
    */
-  async rotate(caller: TenantCaller, id: string, body: RotateApiKeyBody): Promise<ApiKeyWithSecret> {
+  async rotate(
+    caller: TenantCaller,
+    id: string,
+    body: RotateApiKeyBody,
+  ): Promise<ApiKeyWithSecret> {
     const { issued, oldHash } = await this.db.inTenant(caller.tenant, async (t) => {
       const old = await this.keys.find(t, id);
       if (!old) throw notFound('API key');
@@ -135,7 +158,8 @@ export class ApiKeyService {
       });
       const graceEnd = new Date(now + body.gracePeriodSeconds * 1000);
       if (body.gracePeriodSeconds === 0) await this.keys.revoke(t, old.id, graceEnd);
-      else if (!old.expiresAt || old.expiresAt > graceEnd) await this.keys.setExpiry(t, old.id, graceEnd);
+      else if (!old.expiresAt || old.expiresAt > graceEnd)
+        await this.keys.setExpiry(t, old.id, graceEnd);
       await this.audit.record(t, caller, {
         action: 'api_key.rotated',
         targetType: 'api_key',
@@ -151,7 +175,13 @@ export class ApiKeyService {
   private async issue(
     t: TenantTx,
     caller: TenantCaller,
-    key: { name: string; scopes: ApiKeyScope[]; expiresAt: Date | null; memberId: string | null; rotatedFromId: string | null },
+    key: {
+      name: string;
+      scopes: ApiKeyScope[];
+      expiresAt: Date | null;
+      memberId: string | null;
+      rotatedFromId: string | null;
+    },
   ): Promise<ApiKeyWithSecret> {
     const secret = generateSecret('tenant');
     const secretHash = this.authenticator.hash(secret);
@@ -170,6 +200,9 @@ export class ApiKeyService {
 function assertCallerHolds(caller: TenantCaller, scopes: readonly ApiKeyScope[]): void {
   const missing = scopes.filter((scope) => !caller.principal.scopes.has(scope));
   if (missing.length > 0) {
-    throw new ApiError('forbidden', `you cannot grant scopes you do not hold: ${missing.join(', ')}`);
+    throw new ApiError(
+      'forbidden',
+      `you cannot grant scopes you do not hold: ${missing.join(', ')}`,
+    );
   }
 }

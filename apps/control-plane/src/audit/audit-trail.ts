@@ -15,7 +15,11 @@ export interface AuditEvent {
 export class AuditTrail {
   constructor(private readonly repository: AuditRepository) {}
 
-  record(t: TenantTx, caller: Pick<RequestContext, 'principal' | 'requestId'>, event: AuditEvent): Promise<void> {
+  record(
+    t: TenantTx,
+    caller: Pick<RequestContext, 'principal' | 'requestId'>,
+    event: AuditEvent,
+  ): Promise<void> {
     return this.repository.append(t, {
       actorType: caller.principal?.type ?? 'SYSTEM',
       actorId: caller.principal?.id ?? 'system',

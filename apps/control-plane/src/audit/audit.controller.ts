@@ -24,7 +24,9 @@ export class AuditController {
   })
   list(@Caller() caller: TenantCaller, @Query() query: AuditLogQuery) {
     const list = `audit:${query.action ?? ''}:${query.targetId ?? ''}`;
-    const after = query.cursor ? this.cursors.decode(query.cursor, list, caller.tenant.tenantId) : null;
+    const after = query.cursor
+      ? this.cursors.decode(query.cursor, list, caller.tenant.tenantId)
+      : null;
     return this.db.inTenant(caller.tenant, async (t) => {
       const rows = await this.repository.list(t, query, after);
       return toPage(

@@ -17,7 +17,9 @@ export interface AuditEntry {
 @Injectable()
 export class AuditRepository {
   async append(t: TenantTx, entry: AuditEntry): Promise<void> {
-    await t.db.auditLog.create({ data: { ...entry, tenantId: t.scope.tenantId, metadata: entry.metadata ?? {} } });
+    await t.db.auditLog.create({
+      data: { ...entry, tenantId: t.scope.tenantId, metadata: entry.metadata ?? {} },
+    });
   }
 
   list(t: TenantTx, query: AuditLogQuery, after: CursorPosition | null): Promise<AuditLogRow[]> {

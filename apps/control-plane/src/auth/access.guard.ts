@@ -3,8 +3,8 @@ import { Reflector } from '@nestjs/core';
 import { CredentialAuthenticator, type AuthFailureLimiter, type Principal } from '@gnomon/auth';
 import { tenantScope, type TenantScope } from '@gnomon/db';
 import { ApiError, ENDPOINT_METADATA, contextOf, type EndpointSpec } from '@gnomon/http-api';
-import { MetricsRegistry } from '@gnomon/observability';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { MetricsRegistry, type Logger } from '@gnomon/observability';
+import type { FastifyRequest } from 'fastify';
 import { AUTH_FAILURE_LIMITER } from '../platform/platform.module';
 import { KeyUsageRecorder } from './key-usage.recorder';
 import { TenantDirectory } from './tenant-directory';
@@ -28,23 +28,30 @@ export class AccessGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const spec = this.reflector.get<EndpointSpec | undefined>(ENDPOINT_METADATA, context.getHandler());
+    const spec = this.reflector.get<EndpointSpec | undefined>(
+      ENDPOINT_METADATA,
+      context.getHandler(),
+    );
     if (!spec) throw new ApiError('forbidden', 'this route declares no access rule and is closed');
     if (spec.access === 'public') return true;
 
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
-    const reply = http.getResponse<FastifyReply>();
     const ctx = contextOf(request);
 
     // A key this instance already knows skips the address check: guessing never hits that cache.
-    const result = await this.authenticator.authenticate(bearerToken(request), () => this.assertNotBlocked(ctx.address));
+    const result = await this.authenticator.authenticate(bearerToken(request), () =>
+      this.assertNotBlocked(ctx.address),
+    );
     if (!result.ok) {
       this.metrics.authFailures.inc({ reason: result.reason });
-      await this.failures.recordFailure(ctx.address);
+      // Only a presented-but-wrong secret is a guess; a missing header is not.
+      if (result.reason !== 'missing') await this.failures.recordFailure(ctx.address);
       throw new ApiError(
         'unauthenticated',
-        result.reason === 'missing' ? 'send an API key as "Authorization: Bearer <key>"' : 'invalid or inactive API key',
+        result.reason === 'missing'
+          ? 'send an API key as "Authorization: Bearer <key>"'
+          : 'invalid or inactive API key',
         { headers: { 'www-authenticate': 'Bearer realm="gnomon"' } },
       );
     }
@@ -56,33 +63,52 @@ export class AccessGuard implements CanActivate {
       throw new ApiError('forbidden', 'this route is for platform administrators');
     }
     ctx.tenant = await this.resolveTenant(request, principal, spec);
-    if (spec.access !== 'authenticated' && spec.access !== 'platform-admin' && !principal.scopes.has(spec.access)) {
+    if (
+      spec.access !== 'authenticated' &&
+      spec.access !== 'platform-admin' &&
+      !principal.scopes.has(spec.access)
+    ) {
       throw new ApiError('forbidden', `this API key lacks the "${spec.access}" scope`);
     }
-    const log = request.log.child({ tenantId: ctx.tenant?.tenantId, principalId: principal.id });
-    request.log = log;
-    reply.log = log;
+    // The request's logger is already a per-request child (shared with the reply): add to it
+    // rather than creating another child on every request.
+    (request.log as Logger).setBindings({
+      tenantId: ctx.tenant?.tenantId,
+      principalId: principal.id,
+    });
     return true;
   }
 
   private async assertNotBlocked(address: string): Promise<void> {
     const wait = await this.failures.blockedFor(address);
     if (wait > 0) {
-      throw new ApiError('too_many_requests', 'too many failed authentication attempts; slow down', {
-        headers: { 'retry-after': String(wait) },
-      });
+      throw new ApiError(
+        'too_many_requests',
+        'too many failed authentication attempts; slow down',
+        {
+          headers: { 'retry-after': String(wait) },
+        },
+      );
     }
   }
 
-  private async resolveTenant(request: FastifyRequest, principal: Principal, spec: EndpointSpec): Promise<TenantScope | null> {
+  private async resolveTenant(
+    request: FastifyRequest,
+    principal: Principal,
+    spec: EndpointSpec,
+  ): Promise<TenantScope | null> {
     const header = request.headers[TENANT_HEADER];
     const requested = Array.isArray(header) ? header[0] : header;
     if (principal.type === 'PLATFORM_ADMIN') {
       if (!spec.tenantScoped) return null;
       if (!requested) {
-        throw new ApiError('validation_failed', `platform admins must name the tenant to act in with the X-Gnomon-Tenant header`);
+        throw new ApiError(
+          'validation_failed',
+          `platform admins must name the tenant to act in with the X-Gnomon-Tenant header`,
+        );
       }
-      if (!UUID.test(requested) || !(await this.tenants.exists(requested))) throw new ApiError('not_found', 'tenant not found');
+      if (!UUID.test(requested) || !(await this.tenants.exists(requested)))
+        throw new ApiError('not_found', 'tenant not found');
       return tenantScope(requested);
     }
     if (requested !== undefined && requested !== principal.tenantId) {

@@ -28,13 +28,17 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
       return;
     }
     const secret = generateSecret('platform');
-    const created = await this.db.anonymous((tx) =>
-      tx.$executeRaw`insert into platform_keys (name, secret_hash, last_four)
+    const created = await this.db.anonymous(
+      (tx) =>
+        tx.$executeRaw`insert into platform_keys (name, secret_hash, last_four)
         values (${BOOTSTRAP_KEY}, ${this.authenticator.hash(secret)}, ${secret.slice(-4)})
         on conflict (name) do nothing`,
     );
     if (created === 0) return;
-    this.logger.info({ event: 'admin_key_generated' }, 'platform admin key generated (printed once on stdout)');
+    this.logger.info(
+      { event: 'admin_key_generated' },
+      'platform admin key generated (printed once on stdout)',
+    );
     process.stdout.write(
       [
         '',
@@ -61,7 +65,10 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
     });
     if (previous) {
       await this.authenticator.invalidate([previous]);
-      this.logger.info({ event: 'admin_key_replaced' }, 'platform admin key replaced by GNOMON_ADMIN_KEY');
+      this.logger.info(
+        { event: 'admin_key_replaced' },
+        'platform admin key replaced by GNOMON_ADMIN_KEY',
+      );
     }
   }
 }

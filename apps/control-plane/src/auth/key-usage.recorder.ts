@@ -29,7 +29,10 @@ export class KeyUsageRecorder {
     const keyId = principal.id;
     this.db
       .inTenant(tenantScope(principal.tenantId), (t) =>
-        t.db.apiKey.updateMany({ where: { id: keyId, tenantId: t.scope.tenantId }, data: { lastUsedAt: new Date(now) } }),
+        t.db.apiKey.updateMany({
+          where: { id: keyId, tenantId: t.scope.tenantId },
+          data: { lastUsedAt: new Date(now) },
+        }),
       )
       .catch((err: unknown) => this.logger.warn({ err, keyId }, 'could not record API key use'));
   }

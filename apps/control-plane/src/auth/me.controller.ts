@@ -6,7 +6,12 @@ import { Caller, Endpoint, type RequestContext } from '@gnomon/http-api';
 @Controller(`${API_V1}/me`)
 export class MeController {
   @Get()
-  @Endpoint({ access: 'authenticated', tag: 'Identity', summary: 'Who the presented credential is', response: PrincipalView })
+  @Endpoint({
+    access: 'authenticated',
+    tag: 'Identity',
+    summary: 'Who the presented credential is',
+    response: PrincipalView,
+  })
   me(@Caller() caller: RequestContext): PrincipalView {
     const principal = caller.principal!;
     return {

@@ -1,3 +1,4 @@
+import { parseSecret } from '@gnomon/auth';
 import { z } from 'zod';
 
 const Bool = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
@@ -6,16 +7,30 @@ const Bool = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v
 export const ControlPlaneEnv = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().default('0.0.0.0'),
-  DATABASE_URL: z.url({ message: 'DATABASE_URL must be a postgres:// URL (npm start provides one)' }),
+  DATABASE_URL: z.url({
+    message: 'DATABASE_URL must be a postgres:// URL (npm start provides one)',
+  }),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   REDIS_URL: z.url().optional(),
   GNOMON_DATA_DIR: z.string().optional(),
-  GNOMON_ADMIN_KEY: z.string().min(16, 'GNOMON_ADMIN_KEY must be at least 16 characters').max(512).optional(),
+  GNOMON_ADMIN_KEY: z
+    .string()
+    .min(16, 'GNOMON_ADMIN_KEY must be at least 16 characters')
+    .max(512)
+    .refine((key) => !/^(gnm|gnp)_/.test(key) || parseSecret(key) !== null, {
+      message: 'GNOMON_ADMIN_KEY looks like a Gnomon key but its checksum is wrong (a typo?)',
+    })
+    .optional(),
   GNOMON_SERVICE_TOKEN: z.string().min(16).optional(),
   GNOMON_API_KEY_PEPPER: z.string().min(16).optional(),
   GNOMON_CURSOR_SECRET: z.string().min(16).optional(),
   GNOMON_ENCRYPTION_KEY: z.string().min(16).optional(),
-  GNOMON_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
+  GNOMON_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(50 * 1024 * 1024)
+    .default(1024 * 1024),
   GNOMON_AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(20),
   GNOMON_AUTH_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
   GNOMON_CURSOR_TTL_SECONDS: z.coerce.number().int().min(60).default(3600),

@@ -12,7 +12,10 @@ const ASSETS: Record<string, string> = {
   'swagger-ui-bundle.js': 'application/javascript; charset=utf-8',
   'swagger-ui-standalone-preset.js': 'application/javascript; charset=utf-8',
 };
-const assetDir = path.join(path.dirname(require.resolve('@fastify/swagger-ui/package.json')), 'static');
+const assetDir = path.join(
+  path.dirname(require.resolve('@fastify/swagger-ui/package.json')),
+  'static',
+);
 
 const DOCS_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Gnomon API</title>
@@ -41,7 +44,12 @@ export class DocsController {
   }
 
   @Get('docs/assets/:file')
-  @Endpoint({ access: 'public', tag: 'Operations', summary: 'Documentation page assets', params: z.strictObject({ file: z.string().max(64) }) })
+  @Endpoint({
+    access: 'public',
+    tag: 'Operations',
+    summary: 'Documentation page assets',
+    params: z.strictObject({ file: z.string().max(64) }),
+  })
   async asset(@Param() params: { file: string }, @Res() reply: FastifyReply) {
     if (params.file === 'init.js') {
       await reply.header('content-type', ASSETS['swagger-ui-bundle.js']).send(INIT_SCRIPT);
@@ -50,6 +58,9 @@ export class DocsController {
     const type = ASSETS[params.file];
     if (!type) throw new ApiError('not_found', 'no such asset');
     const body = await readFile(path.join(assetDir, params.file));
-    await reply.header('content-type', type).header('cache-control', 'public, max-age=3600').send(body);
+    await reply
+      .header('content-type', type)
+      .header('cache-control', 'public, max-age=3600')
+      .send(body);
   }
 }

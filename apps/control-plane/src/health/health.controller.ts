@@ -7,7 +7,10 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { REDIS } from '../platform/tokens';
 
-const Readiness = z.object({ status: z.literal('ready'), checks: z.record(z.string(), z.string()) });
+const Readiness = z.object({
+  status: z.literal('ready'),
+  checks: z.record(z.string(), z.string()),
+});
 
 @Controller()
 export class HealthController {
@@ -18,13 +21,23 @@ export class HealthController {
   ) {}
 
   @Get('healthz')
-  @Endpoint({ access: 'public', tag: 'Operations', summary: 'Liveness', response: z.object({ status: z.literal('ok') }) })
+  @Endpoint({
+    access: 'public',
+    tag: 'Operations',
+    summary: 'Liveness',
+    response: z.object({ status: z.literal('ok') }),
+  })
   health() {
     return { status: 'ok' as const };
   }
 
   @Get('readyz')
-  @Endpoint({ access: 'public', tag: 'Operations', summary: 'Readiness: database and Redis reachable', response: Readiness })
+  @Endpoint({
+    access: 'public',
+    tag: 'Operations',
+    summary: 'Readiness: database and Redis reachable',
+    response: Readiness,
+  })
   async ready() {
     const checks: Record<string, string> = {};
     try {
@@ -33,7 +46,9 @@ export class HealthController {
     } catch {
       checks.database = 'unreachable';
     }
-    if (this.redis) checks.redis = (await this.redis.ping().catch(() => 'unreachable')) === 'PONG' ? 'ok' : 'unreachable';
+    if (this.redis)
+      checks.redis =
+        (await this.redis.ping().catch(() => 'unreachable')) === 'PONG' ? 'ok' : 'unreachable';
     else checks.redis = 'not configured (single-instance mode)';
     if (Object.values(checks).includes('unreachable')) {
       throw new ApiError('service_unavailable', `not ready: ${JSON.stringify(checks)}`);

@@ -1,6 +1,13 @@
 import { API_V1 } from '../platform/routes';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { AddMemberBody, IdParams, MemberView, PageQuery, UpdateMemberBody, pageOf } from '@gnomon/contracts';
+import {
+  AddMemberBody,
+  IdParams,
+  MemberView,
+  PageQuery,
+  UpdateMemberBody,
+  pageOf,
+} from '@gnomon/contracts';
 import { Caller, Endpoint, type TenantCaller } from '@gnomon/http-api';
 import { MemberService } from './member.service';
 
@@ -12,32 +19,73 @@ export class MemberController {
 
   @Post()
   @HttpCode(201)
-  @Endpoint({ access: 'members:manage', tenantScoped: true, tag: TAG, summary: 'Add a member', body: AddMemberBody, response: MemberView, status: 201 })
+  @Endpoint({
+    access: 'members:manage',
+    tenantScoped: true,
+    tag: TAG,
+    summary: 'Add a member',
+    body: AddMemberBody,
+    response: MemberView,
+    status: 201,
+  })
   add(@Caller() caller: TenantCaller, @Body() body: AddMemberBody) {
     return this.members.add(caller, body);
   }
 
   @Get()
-  @Endpoint({ access: 'authenticated', tenantScoped: true, tag: TAG, summary: 'List members, newest first', query: PageQuery, response: pageOf(MemberView) })
+  @Endpoint({
+    access: 'authenticated',
+    tenantScoped: true,
+    tag: TAG,
+    summary: 'List members, newest first',
+    query: PageQuery,
+    response: pageOf(MemberView),
+  })
   list(@Caller() caller: TenantCaller, @Query() query: PageQuery) {
     return this.members.list(caller, query.limit, query.cursor);
   }
 
   @Get(':id')
-  @Endpoint({ access: 'authenticated', tenantScoped: true, tag: TAG, summary: 'Get a member', params: IdParams, response: MemberView })
+  @Endpoint({
+    access: 'authenticated',
+    tenantScoped: true,
+    tag: TAG,
+    summary: 'Get a member',
+    params: IdParams,
+    response: MemberView,
+  })
   get(@Caller() caller: TenantCaller, @Param() params: IdParams) {
     return this.members.get(caller.tenant, params.id);
   }
 
   @Patch(':id')
-  @Endpoint({ access: 'members:manage', tenantScoped: true, tag: TAG, summary: "Change a member's role or name", params: IdParams, body: UpdateMemberBody, response: MemberView })
-  update(@Caller() caller: TenantCaller, @Param() params: IdParams, @Body() body: UpdateMemberBody) {
+  @Endpoint({
+    access: 'members:manage',
+    tenantScoped: true,
+    tag: TAG,
+    summary: "Change a member's role or name",
+    params: IdParams,
+    body: UpdateMemberBody,
+    response: MemberView,
+  })
+  update(
+    @Caller() caller: TenantCaller,
+    @Param() params: IdParams,
+    @Body() body: UpdateMemberBody,
+  ) {
     return this.members.update(caller, params.id, body);
   }
 
   @Delete(':id')
   @HttpCode(204)
-  @Endpoint({ access: 'members:manage', tenantScoped: true, tag: TAG, summary: 'Remove a member and revoke their keys', params: IdParams, status: 204 })
+  @Endpoint({
+    access: 'members:manage',
+    tenantScoped: true,
+    tag: TAG,
+    summary: 'Remove a member and revoke their keys',
+    params: IdParams,
+    status: 204,
+  })
   async remove(@Caller() caller: TenantCaller, @Param() params: IdParams): Promise<void> {
     await this.members.remove(caller, params.id);
   }

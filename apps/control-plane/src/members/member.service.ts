@@ -44,7 +44,8 @@ export class MemberService {
         return memberView(member);
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ApiError('conflict', `a member with email ${body.email} already exists`);
+      if (isUniqueViolation(error))
+        throw new ApiError('conflict', `a member with email ${body.email} already exists`);
       throw error;
     }
   }
@@ -79,7 +80,12 @@ export class MemberService {
         action: 'member.updated',
         targetType: 'member',
         targetId: id,
-        metadata: { ...(body.role && body.role !== before.role ? { role: { from: before.role, to: body.role } } : {}), ...(body.name ? { name: body.name } : {}) },
+        metadata: {
+          ...(body.role && body.role !== before.role
+            ? { role: { from: before.role, to: body.role } }
+            : {}),
+          ...(body.name ? { name: body.name } : {}),
+        },
       });
       // The member's keys are bounded by their role: their cached scopes are now stale.
       const roleChanged = body.role !== undefined && body.role !== before.role;
@@ -126,6 +132,9 @@ function assertMayAssign(caller: TenantCaller, role: MemberRole): void {
 
 function assertAnotherOwner(owners: string[], leaving: string): void {
   if (owners.filter((id) => id !== leaving).length === 0) {
-    throw new ApiError('last_owner', 'this member is the last owner; make someone else owner first');
+    throw new ApiError(
+      'last_owner',
+      'this member is the last owner; make someone else owner first',
+    );
   }
 }

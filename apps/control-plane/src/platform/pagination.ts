@@ -4,6 +4,9 @@ import type { CursorPosition } from '@gnomon/http-api';
 export function afterCursor(after: CursorPosition | null) {
   if (!after) return {};
   return {
-    OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }],
+    OR: [
+      { createdAt: { lt: after.createdAt } },
+      { createdAt: after.createdAt, id: { lt: after.id } },
+    ],
   };
 }

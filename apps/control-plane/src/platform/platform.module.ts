@@ -1,4 +1,10 @@
-import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Global,
+  Inject,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import {
   CredentialAuthenticator,
   DbCredentialSource,
@@ -48,12 +54,19 @@ export class PlatformModule implements OnApplicationShutdown {
               applicationName: 'gnomon-control-plane',
             }),
         },
-        { provide: TenantDatabase, inject: [DATABASE], useFactory: (db: DatabaseConnection) => new TenantDatabase(db) },
+        {
+          provide: TenantDatabase,
+          inject: [DATABASE],
+          useFactory: (db: DatabaseConnection) => new TenantDatabase(db),
+        },
         {
           provide: REDIS,
           useFactory: () =>
             config.env.REDIS_URL
-              ? new Redis(config.env.REDIS_URL, { maxRetriesPerRequest: 2, connectionName: 'gnomon-control-plane' })
+              ? new Redis(config.env.REDIS_URL, {
+                  maxRetriesPerRequest: 2,
+                  connectionName: 'gnomon-control-plane',
+                })
               : null,
         },
         { provide: SecretHasher, useValue: new SecretHasher(config.secrets.apiKeyPepper) },
@@ -62,7 +75,11 @@ export class PlatformModule implements OnApplicationShutdown {
           inject: [SecretHasher, TenantDatabase, REDIS],
           useFactory: async (hasher: SecretHasher, db: TenantDatabase, redis: Redis | null) => {
             const shared = redis ? new RedisCredentialCache(redis) : new LocalOnlyCredentialCache();
-            const authenticator = new CredentialAuthenticator(hasher, new DbCredentialSource(db), shared);
+            const authenticator = new CredentialAuthenticator(
+              hasher,
+              new DbCredentialSource(db),
+              shared,
+            );
             await authenticator.start();
             return authenticator;
           },
@@ -75,12 +92,17 @@ export class PlatformModule implements OnApplicationShutdown {
               maxFailures: config.env.GNOMON_AUTH_FAILURE_LIMIT,
               windowSeconds: config.env.GNOMON_AUTH_FAILURE_WINDOW_SECONDS,
             };
-            return redis ? new RedisAuthFailureLimiter(redis, limits) : new InMemoryAuthFailureLimiter(limits);
+            return redis
+              ? new RedisAuthFailureLimiter(redis, limits)
+              : new InMemoryAuthFailureLimiter(limits);
           },
         },
         {
           provide: CursorCodec,
-          useValue: new CursorCodec(config.secrets.cursorSecret, config.env.GNOMON_CURSOR_TTL_SECONDS),
+          useValue: new CursorCodec(
+            config.secrets.cursorSecret,
+            config.env.GNOMON_CURSOR_TTL_SECONDS,
+          ),
         },
       ],
       exports: [

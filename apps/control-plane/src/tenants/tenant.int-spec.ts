@@ -16,9 +16,20 @@ describe('tenants (platform admin)', () => {
     });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ name: 'Acme', plan: 'TEAM', status: 'ACTIVE' });
-    const members = await h.sql('select email, role from members where tenant_id = $1', [res.body.id]);
+    const members = await h.sql('select email, role from members where tenant_id = $1', [
+      res.body.id,
+    ]);
     expect(members).toEqual([{ email: 'ada@acme.test', role: 'OWNER' }]);
-    const audit = await h.sql('select action, actor_type, request_id from audit_logs where tenant_id = $1', [res.body.id]);
-    expect(audit).toEqual([{ action: 'tenant.created', actor_type: 'PLATFORM_ADMIN', request_id: res.headers['x-request-id'] }]);
+    const audit = await h.sql(
+      'select action, actor_type, request_id from audit_logs where tenant_id = $1',
+      [res.body.id],
+    );
+    expect(audit).toEqual([
+      {
+        action: 'tenant.created',
+        actor_type: 'PLATFORM_ADMIN',
+        request_id: res.headers['x-request-id'],
+      },
+    ]);
   });
 });

@@ -15,7 +15,12 @@ export class TenantRepository {
     return p.db.tenant.findFirst({ where: { id, deletedAt: null } });
   }
 
-  list(p: PlatformTx, limit: number, after: CursorPosition | null, status?: TenantStatus): Promise<TenantRow[]> {
+  list(
+    p: PlatformTx,
+    limit: number,
+    after: CursorPosition | null,
+    status?: TenantStatus,
+  ): Promise<TenantRow[]> {
     return p.db.tenant.findMany({
       where: { deletedAt: null, ...(status ? { status } : {}), ...afterCursor(after) },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
@@ -34,7 +39,10 @@ export class TenantRepository {
   /** Secret hashes of all the tenant's keys, to drop them from every credential cache. */
   async keyHashes(p: PlatformTx, id: string): Promise<string[]> {
     const t = await p.actAs(id);
-    const keys = await t.db.apiKey.findMany({ where: { tenantId: id }, select: { secretHash: true } });
+    const keys = await t.db.apiKey.findMany({
+      where: { tenantId: id },
+      select: { secretHash: true },
+    });
     return keys.map((key) => key.secretHash);
   }
 }

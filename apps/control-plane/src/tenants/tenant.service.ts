@@ -1,5 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import type { CreateTenantBody, TenantStatus, TenantView, UpdateTenantBody } from '@gnomon/contracts';
+import type {
+  CreateTenantBody,
+  TenantStatus,
+  TenantView,
+  UpdateTenantBody,
+} from '@gnomon/contracts';
 import { CredentialAuthenticator } from '@gnomon/auth';
 import { TenantDatabase, type TenantRow } from '@gnomon/db';
 import { CursorCodec, notFound, toPage, type RequestContext } from '@gnomon/http-api';
@@ -35,7 +40,12 @@ export class TenantService {
       const tenant = await this.tenants.create(p, body);
       const t = await p.actAs(tenant.id);
       const owner = await t.db.member.create({
-        data: { tenantId: tenant.id, email: body.owner.email, name: body.owner.name, role: 'OWNER' },
+        data: {
+          tenantId: tenant.id,
+          email: body.owner.email,
+          name: body.owner.name,
+          role: 'OWNER',
+        },
       });
       await this.audit.record(t, caller, {
         action: 'tenant.created',
@@ -88,7 +98,11 @@ export class TenantService {
       if (!(await this.tenants.find(p, id))) throw notFound('tenant');
       await this.tenants.softDelete(p, id);
       const t = await p.actAs(id);
-      await this.audit.record(t, caller, { action: 'tenant.deleted', targetType: 'tenant', targetId: id });
+      await this.audit.record(t, caller, {
+        action: 'tenant.deleted',
+        targetType: 'tenant',
+        targetId: id,
+      });
       return this.tenants.keyHashes(p, id);
     });
     await this.authenticator.invalidate(hashes);

@@ -49,7 +49,12 @@ export class ControlPlaneHarness {
     });
     const config: ControlPlaneConfig = {
       env,
-      secrets: { serviceToken: secret(), apiKeyPepper: secret(), cursorSecret: secret(), encryptionKey: secret() },
+      secrets: {
+        serviceToken: secret(),
+        apiKeyPepper: secret(),
+        cursorSecret: secret(),
+        encryptionKey: secret(),
+      },
     };
     const harness = new ControlPlaneHarness(database, config, adminKey);
     await harness.addInstance();
@@ -64,7 +69,12 @@ export class ControlPlaneHarness {
     return app;
   }
 
-  async request(method: string, url: string, options: RequestOptions = {}, instance = 0): Promise<HttpResult> {
+  async request(
+    method: string,
+    url: string,
+    options: RequestOptions = {},
+    instance = 0,
+  ): Promise<HttpResult> {
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
     if (options.key) headers.authorization = `Bearer ${options.key}`;
     if (options.tenant) headers['x-gnomon-tenant'] = options.tenant;
@@ -77,7 +87,13 @@ export class ControlPlaneHarness {
     const response = await this.instances[instance]
       .getHttpAdapter()
       .getInstance()
-      .inject({ method: method as 'GET', url, headers, payload, remoteAddress: options.remoteAddress });
+      .inject({
+        method: method as 'GET',
+        url,
+        headers,
+        payload,
+        remoteAddress: options.remoteAddress,
+      });
     let body: unknown = response.body;
     try {
       body = response.body ? JSON.parse(response.body) : undefined;
@@ -93,17 +109,32 @@ export class ControlPlaneHarness {
       key: this.adminKey,
       body: { name, owner: { email: `owner@${name}.test`, name: 'Owner' } },
     });
-    if (tenant.status !== 201) throw new Error(`tenant creation failed: ${JSON.stringify(tenant.body)}`);
+    if (tenant.status !== 201)
+      throw new Error(`tenant creation failed: ${JSON.stringify(tenant.body)}`);
     const key = await this.request('POST', '/api/v1/api-keys', {
       key: this.adminKey,
       tenant: tenant.body.id,
       body: {
         name: 'all-scopes',
-        scopes: ['tasks:read', 'tasks:write', 'runs:read', 'runs:write', 'approvals:write', 'llm:invoke', 'keys:manage', 'members:manage', 'usage:read'],
+        scopes: [
+          'tasks:read',
+          'tasks:write',
+          'runs:read',
+          'runs:write',
+          'approvals:write',
+          'llm:invoke',
+          'keys:manage',
+          'members:manage',
+          'usage:read',
+        ],
       },
     });
     if (key.status !== 201) throw new Error(`key creation failed: ${JSON.stringify(key.body)}`);
-    return { id: tenant.body.id as string, key: key.body.secret as string, keyId: key.body.id as string };
+    return {
+      id: tenant.body.id as string,
+      key: key.body.secret as string,
+      keyId: key.body.id as string,
+    };
   }
 
   /** Raw superuser SQL on the test database, for asserting what was (not) written. */

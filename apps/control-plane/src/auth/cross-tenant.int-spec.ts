@@ -1,0 +1,267 @@
+import { randomUUID } from 'node:crypto';
+import { routeCatalog } from '@gnomon/http-api';
+import { ControlPlaneHarness, type HttpResult } from '../testing/control-plane-harness';
+
+/**
+ * Every endpoint's cross-tenant case, as a table. Tenant B (a key with every scope) aims at
+ * tenant A's objects; the last test checks that the table covers every route of the catalog
+ * that takes an `{id}` or is tenant-scoped, so a new endpoint without a case fails here.
+ */
+type Target = 'member' | 'key' | 'tenant';
+type Expectation =
+  | { kind: 'foreign_id_is_404'; target: Target }
+  | { kind: 'list_excludes_foreign_rows'; itemsOf: 'members' | 'api-keys' | 'audit-log' }
+  | { kind: 'create_with_foreign_member_is_404' }
+  | { kind: 'create_lands_in_own_tenant' }
+  | { kind: 'answers_own_identity' }
+  | { kind: 'admin_route_is_403'; target?: Target };
+
+interface CrossTenantCase {
+  method: string;
+  route: string;
+  body?: Record<string, unknown>;
+  expect: Expectation;
+}
+
+const CASES: CrossTenantCase[] = [
+  { method: 'GET', route: '/api/v1/me', expect: { kind: 'answers_own_identity' } },
+  {
+    method: 'GET',
+    route: '/api/v1/members',
+    expect: { kind: 'list_excludes_foreign_rows', itemsOf: 'members' },
+  },
+  {
+    method: 'POST',
+    route: '/api/v1/members',
+    body: { email: 'b-new@example.test', name: 'New', role: 'MEMBER' },
+    expect: { kind: 'create_lands_in_own_tenant' },
+  },
+  {
+    method: 'GET',
+    route: '/api/v1/members/{id}',
+    expect: { kind: 'foreign_id_is_404', target: 'member' },
+  },
+  {
+    method: 'PATCH',
+    route: '/api/v1/members/{id}',
+    body: { role: 'VIEWER', name: 'Hijacked' },
+    expect: { kind: 'foreign_id_is_404', target: 'member' },
+  },
+  {
+    method: 'DELETE',
+    route: '/api/v1/members/{id}',
+    expect: { kind: 'foreign_id_is_404', target: 'member' },
+  },
+  {
+    method: 'GET',
+    route: '/api/v1/api-keys',
+    expect: { kind: 'list_excludes_foreign_rows', itemsOf: 'api-keys' },
+  },
+  {
+    method: 'POST',
+    route: '/api/v1/api-keys',
+    body: { name: 'sneaky', scopes: ['tasks:read'] /* memberId: A's member */ },
+    expect: { kind: 'create_with_foreign_member_is_404' },
+  },
+  {
+    method: 'GET',
+    route: '/api/v1/api-keys/{id}',
+    expect: { kind: 'foreign_id_is_404', target: 'key' },
+  },
+  {
+    method: 'POST',
+    route: '/api/v1/api-keys/{id}/revoke',
+    expect: { kind: 'foreign_id_is_404', target: 'key' },
+  },
+  {
+    method: 'POST',
+    route: '/api/v1/api-keys/{id}/rotate',
+    body: { gracePeriodSeconds: 0 },
+    expect: { kind: 'foreign_id_is_404', target: 'key' },
+  },
+  {
+    method: 'GET',
+    route: '/api/v1/audit-log',
+    expect: { kind: 'list_excludes_foreign_rows', itemsOf: 'audit-log' },
+  },
+  { method: 'GET', route: '/api/v1/admin/tenants', expect: { kind: 'admin_route_is_403' } },
+  {
+    method: 'POST',
+    route: '/api/v1/admin/tenants',
+    body: { name: 'evil', owner: { email: 'evil@example.test', name: 'Evil' } },
+    expect: { kind: 'admin_route_is_403' },
+  },
+  {
+    method: 'GET',
+    route: '/api/v1/admin/tenants/{id}',
+    expect: { kind: 'admin_route_is_403', target: 'tenant' },
+  },
+  {
+    method: 'PATCH',
+    route: '/api/v1/admin/tenants/{id}',
+    body: { status: 'SUSPENDED' },
+    expect: { kind: 'admin_route_is_403', target: 'tenant' },
+  },
+  {
+    method: 'DELETE',
+    route: '/api/v1/admin/tenants/{id}',
+    expect: { kind: 'admin_route_is_403', target: 'tenant' },
+  },
+];
+
+const name = (c: { method: string; route: string }) => `${c.method} ${c.route}`;
+const catalogName = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
+
+describe('cross-tenant isolation: tenant B never reaches tenant A', () => {
+  let h: ControlPlaneHarness;
+  beforeAll(async () => {
+    h = await ControlPlaneHarness.start();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  const expectProblem = (res: HttpResult, status: number, code: string) => {
+    expect({ status: res.status, code: res.body?.code }).toEqual({ status, code });
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.items).toBeUndefined();
+    expect(res.body.id).toBeUndefined();
+  };
+
+  /** Tenants A and B; A gets a member and a key bound to it (made by the admin, so A's key stays unused). */
+  const world = async () => {
+    const [a, b] = [await h.createTenant(), await h.createTenant()];
+    const member = await h.request('POST', '/api/v1/members', {
+      key: h.adminKey,
+      tenant: a.id,
+      body: { email: 'a-member@example.test', name: 'A member', role: 'ADMIN' },
+    });
+    const key = await h.request('POST', '/api/v1/api-keys', {
+      key: h.adminKey,
+      tenant: a.id,
+      body: { name: 'a-key', scopes: ['tasks:read'], memberId: member.body.id },
+    });
+    expect([member.status, key.status]).toEqual([201, 201]);
+    const ids: Record<Target, string> = { member: member.body.id, key: key.body.id, tenant: a.id };
+    return { a, b, ids };
+  };
+
+  /** Everything of tenant A, to show a request changed nothing. */
+  const snapshot = async (tenantId: string) => ({
+    tenant: await h.sql('select * from tenants where id = $1', [tenantId]),
+    members: await h.sql('select * from members where tenant_id = $1 order by id', [tenantId]),
+    keys: await h.sql('select * from api_keys where tenant_id = $1 order by id', [tenantId]),
+    audit: await h.sql('select * from audit_logs where tenant_id = $1 order by id', [tenantId]),
+  });
+
+  /** The case's URL and body, aimed at A's objects. */
+  const requestOf = (c: CrossTenantCase, ids: Record<Target, string>) => {
+    const target = 'target' in c.expect ? c.expect.target : undefined;
+    const url = target ? c.route.replace('{id}', ids[target]) : c.route;
+    const foreignMember = c.expect.kind === 'create_with_foreign_member_is_404';
+    return { url, body: foreignMember ? { ...c.body, memberId: ids.member } : c.body };
+  };
+
+  it.each(CASES)("$method $route with B's key: $expect.kind, and A is unchanged", async (c) => {
+    const { a, b, ids } = await world();
+    const before = await snapshot(a.id);
+    const { url, body } = requestOf(c, ids);
+    const res = await h.request(c.method, url, { key: b.key, body });
+
+    switch (c.expect.kind) {
+      case 'foreign_id_is_404':
+      case 'create_with_foreign_member_is_404':
+        expectProblem(res, 404, 'not_found');
+        break;
+      case 'admin_route_is_403':
+        expectProblem(res, 403, 'forbidden');
+        expect(await h.sql(`select 1 from tenants where name = 'evil'`)).toEqual([]);
+        break;
+      case 'answers_own_identity':
+        expect(res.status).toBe(200);
+        expect(res.body).toMatchObject({ type: 'API_KEY', id: b.keyId, tenantId: b.id });
+        break;
+      case 'create_lands_in_own_tenant': {
+        expect(res.status).toBe(201);
+        const rows = await h.sql('select tenant_id from members where id = $1', [res.body.id]);
+        expect(rows).toEqual([{ tenant_id: b.id }]);
+        break;
+      }
+      case 'list_excludes_foreign_rows': {
+        expect(res.status).toBe(200);
+        const returned: string[] = res.body.items.map((item: { id: string }) => item.id);
+        const table = { members: 'members', 'api-keys': 'api_keys', 'audit-log': 'audit_logs' }[
+          c.expect.itemsOf
+        ];
+        const own = await h.sql<{ id: string }>(`select id from ${table} where tenant_id = $1`, [
+          b.id,
+        ]);
+        expect(returned.length).toBeGreaterThan(0);
+        expect(new Set(returned)).toEqual(new Set(own.map((row) => row.id)));
+        break;
+      }
+    }
+    expect(await snapshot(a.id)).toEqual(before);
+  });
+
+  const tenantFacing = CASES.filter((c) => c.expect.kind !== 'admin_route_is_403');
+  it.each(tenantFacing)(
+    "$method $route with B's key and X-Gnomon-Tenant: A is 403 with no data",
+    async (c) => {
+      const { a, b, ids } = await world();
+      const before = await snapshot(a.id);
+      const { url, body } = requestOf(c, ids);
+      const res = await h.request(c.method, url, { key: b.key, tenant: a.id, body });
+      expectProblem(res, 403, 'forbidden');
+      expect(JSON.stringify(res.body)).not.toContain(ids.member);
+      expect(await snapshot(a.id)).toEqual(before);
+    },
+  );
+
+  it("lists stay within the tenant even when filtered by A's object id (audit-log?targetId=)", async () => {
+    const { b, ids } = await world();
+    const res = await h.request('GET', `/api/v1/audit-log?targetId=${ids.member}`, { key: b.key });
+    expect(res.status).toBe(200);
+    expect(res.body.items).toEqual([]);
+  });
+
+  describe('platform admin naming a tenant that is not there', () => {
+    it('X-Gnomon-Tenant of a nonexistent tenant is 404', async () => {
+      const res = await h.request('GET', '/api/v1/members', {
+        key: h.adminKey,
+        tenant: randomUUID(),
+      });
+      expectProblem(res, 404, 'not_found');
+    });
+
+    it('X-Gnomon-Tenant of a deleted tenant is 404, and nothing is written there', async () => {
+      const gone = await h.createTenant();
+      expect(
+        (await h.request('DELETE', `/api/v1/admin/tenants/${gone.id}`, { key: h.adminKey })).status,
+      ).toBe(204);
+      const before = await snapshot(gone.id);
+      const list = await h.request('GET', '/api/v1/members', { key: h.adminKey, tenant: gone.id });
+      expectProblem(list, 404, 'not_found');
+      const add = await h.request('POST', '/api/v1/members', {
+        key: h.adminKey,
+        tenant: gone.id,
+        body: { email: 'ghost@example.test', name: 'Ghost', role: 'OWNER' },
+      });
+      expectProblem(add, 404, 'not_found');
+      expect(await snapshot(gone.id)).toEqual(before);
+    });
+  });
+
+  it('the table covers every catalog route that takes an {id} or is tenant-scoped', () => {
+    const catalog = routeCatalog(h.instances[0]);
+    const needsCase = catalog
+      .filter((r) => r.path.includes('{id}') || r.spec?.tenantScoped)
+      .map(catalogName);
+    expect(needsCase).toContain('POST /api/v1/api-keys/{id}/rotate'); // the filter sees real routes
+    const covered = new Set(CASES.map(name));
+    expect(needsCase.filter((route) => !covered.has(route))).toEqual([]);
+    // and the table names only routes that exist
+    const existing = new Set(catalog.map(catalogName));
+    expect(CASES.map(name).filter((route) => !existing.has(route))).toEqual([]);
+  });
+});
