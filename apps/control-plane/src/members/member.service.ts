@@ -67,7 +67,8 @@ export class MemberService {
 
   async update(caller: TenantCaller, id: string, body: UpdateMemberBody): Promise<MemberView> {
     const { member, hashes } = await this.db.inTenant(caller.tenant, async (t) => {
-      const owners = await this.members.lockOwners(t);
+      // Only a role change can remove an owner; a rename need not queue behind owner changes.
+      const owners = body.role ? await this.members.lockOwners(t) : [];
       const before = await this.members.find(t, id);
       if (!before) throw notFound('member');
       if (body.role && body.role !== before.role) {
