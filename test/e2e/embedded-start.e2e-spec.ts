@@ -1,0 +1,139 @@
+// The README's start path, as a newcomer runs it: `node tools/start.mjs` (what `npm start` runs
+// after building) with no DATABASE_URL or REDIS_URL, driven over real HTTP.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '../..');
+const ADMIN_KEY_LINE = /^\s+(gnp_[0-9A-Za-z]{49})\s*$/m;
+
+interface Platform {
+  process: ChildProcess;
+  output: () => string;
+  stop(): Promise<number | null>;
+}
+
+function embeddedEnv(dataDir: string, port: number): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    GNOMON_DATA_DIR: dataDir,
+    CONTROL_PLANE_PORT: String(port),
+  };
+  for (const name of [
+    'DATABASE_URL',
+    'REDIS_URL',
+    'GNOMON_ADMIN_KEY',
+    'PORT',
+    'GNOMON_API_KEY_PEPPER',
+    'GNOMON_CURSOR_SECRET',
+  ]) {
+    delete env[name];
+  }
+  return env;
+}
+
+async function start(dataDir: string, port: number): Promise<Platform> {
+  const child = spawn(process.execPath, [path.join(root, 'tools/start.mjs')], {
+    cwd: root,
+    env: embeddedEnv(dataDir, port),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const deadline = Date.now() + 45_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`start exited early:\n${output}`);
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ready) break;
+    if (Date.now() > deadline) throw new Error(`platform not ready in time:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return {
+    process: child,
+    output: () => output,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', (code) => resolve(code));
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function api(
+  port: number,
+  method: string,
+  url: string,
+  key: string,
+  body?: unknown,
+  tenant?: string,
+) {
+  const response = await fetch(`http://127.0.0.1:${port}${url}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...(tenant ? { 'x-gnomon-tenant': tenant } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, any> };
+}
+
+describe('npm start on embedded defaults', () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'gnomon-e2e-'));
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('starts on PGlite, prints the admin key once, and keeps data across restarts', async () => {
+    const first = await start(dataDir, port);
+    let tenantId: string;
+    let adminKey: string;
+    try {
+      const match = ADMIN_KEY_LINE.exec(first.output());
+      expect(match).not.toBeNull();
+      adminKey = match![1];
+      expect(first.output()).toContain('embedded PGlite');
+
+      const tenant = await api(port, 'POST', '/api/v1/admin/tenants', adminKey, {
+        name: 'E2E',
+        owner: { email: 'e2e@example.test', name: 'E' },
+      });
+      expect(tenant.status).toBe(201);
+      tenantId = tenant.body.id;
+      const key = await api(
+        port,
+        'POST',
+        '/api/v1/api-keys',
+        adminKey,
+        { name: 'e2e', scopes: ['runs:read'] },
+        tenantId,
+      );
+      expect(key.status).toBe(201);
+      const me = await api(port, 'GET', '/api/v1/me', key.body.secret);
+      expect(me.body).toMatchObject({ type: 'API_KEY', tenantId });
+      // RLS holds on PGlite too: the tenant key sees only its own tenant's rows.
+      const members = await api(port, 'GET', '/api/v1/members', adminKey, undefined, tenantId);
+      expect(members.body.items.map((m: { email: string }) => m.email)).toEqual([
+        'e2e@example.test',
+      ]);
+    } finally {
+      expect(await first.stop()).toBe(0);
+    }
+
+    const second = await start(dataDir, port);
+    try {
+      expect(second.output()).not.toMatch(ADMIN_KEY_LINE);
+      expect(second.output()).toContain('0 applied');
+      const tenant = await api(port, 'GET', `/api/v1/admin/tenants/${tenantId}`, adminKey);
+      expect(tenant.status).toBe(200);
+      expect(tenant.body.name).toBe('E2E');
+    } finally {
+      expect(await second.stop()).toBe(0);
+    }
+  });
+});
