@@ -11,6 +11,7 @@ const common = {
 module.exports = {
   // Jest reads testTimeout only at the top level, not per project.
   testTimeout: 60000,
+  reporters: ['default', '<rootDir>/tools/jest-summary-reporter.cjs'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,infra}/**/*.spec.ts'] },
     {
