@@ -7,3 +7,4 @@ export * from './tenant.dto';
 export * from './member.dto';
 export * from './api-key.dto';
 export * from './audit.dto';
+export * from './llm.dto';

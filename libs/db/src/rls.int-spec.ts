@@ -284,6 +284,24 @@ describe('row-level security for the application role', () => {
     expect((await app.query('SELECT current_user AS u')).rows[0]).toEqual({ u: 'gnomon_app' });
   });
 
+  it('(d) every table with a tenant_id column has RLS enabled and a tenant policy (new tables included)', async () => {
+    const tables = await su.query<{ table: string; rls: boolean; policies: string }>(
+      `SELECT c.relname AS table, c.relrowsecurity AS rls,
+              coalesce((SELECT string_agg(p.polname, ',') FROM pg_policy p WHERE p.polrelid = c.oid), '') AS policies
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind = 'r'
+          AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+        ORDER BY 1`,
+    );
+    expect(tables.rows.length).toBeGreaterThanOrEqual(6);
+    for (const row of tables.rows)
+      expect({ table: row.table, rls: row.rls, policies: row.policies }).toEqual({
+        table: row.table,
+        rls: true,
+        policies: 'tenant_isolation',
+      });
+  });
+
   it('(d) gnomon_app cannot bypass RLS and owns nothing', async () => {
     const role = await su.query(
       `SELECT rolbypassrls, rolsuper, rolcanlogin, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = 'gnomon_app'`,
