@@ -3,7 +3,7 @@
 // rewritten to relative paths so dist/ runs on plain `node` with no loader.
 import { transformFile } from '@swc/core';
 import { createRequire } from 'node:module';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 const require = createRequire(import.meta.url);
@@ -27,6 +27,8 @@ async function* sources(dir) {
       yield* sources(full);
     } else if (entry.name.endsWith('.ts') && !skip.test(entry.name)) {
       yield full;
+    } else if (entry.name.endsWith('.json') && full.includes(`${path.sep}src${path.sep}`)) {
+      yield full; // data files imported by the code (e.g. the model catalog)
     }
   }
 }
@@ -47,6 +49,15 @@ const jobs = [];
 for (const top of roots) {
   for await (const file of sources(path.join(root, top))) {
     const rel = path.relative(root, file);
+    if (file.endsWith('.json')) {
+      jobs.push(
+        (async () => {
+          await mkdir(path.dirname(path.join(out, rel)), { recursive: true });
+          await copyFile(file, path.join(out, rel));
+        })(),
+      );
+      continue;
+    }
     const outFile = path.join(out, rel.replace(/\.ts$/, '.js'));
     jobs.push(
       (async () => {

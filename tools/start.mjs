@@ -34,7 +34,14 @@ function redact(url) {
 }
 
 async function main() {
-  const apps = APPS.filter((app) => existsSync(appMain(app)));
+  const apps = APPS.filter((app) => existsSync(appMain(app))).filter((app) => {
+    // The gateway keeps budgets and rate limits in Redis; without REDIS_URL it is not started.
+    if (app.name === 'llm-gateway' && !process.env.REDIS_URL?.trim()) {
+      log('llm-gateway not started: it needs REDIS_URL (budgets and rate limits live in Redis)');
+      return false;
+    }
+    return true;
+  });
   if (apps.length === 0) {
     log(`no app found under ${dist}/apps; run \`npm run build\` first (or just \`npm start\`)`);
     return 1;

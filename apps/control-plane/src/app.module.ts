@@ -5,11 +5,15 @@ import type { Logger } from '@gnomon/observability';
 import { ApiKeyModule } from './api-keys/api-key.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { BudgetModule } from './budget/budget.module';
 import type { ControlPlaneConfig } from './config/control-plane.config';
 import { HealthModule } from './health/health.module';
+import { LimitsModule } from './limits/limits.module';
+import { LlmRoutesModule } from './llm-routes/llm-routes.module';
 import { MemberModule } from './members/member.module';
 import { PlatformModule } from './platform/platform.module';
 import { TenantModule } from './tenants/tenant.module';
+import { UsageModule } from './usage/usage.module';
 
 @Module({})
 export class AppModule {
@@ -25,6 +29,10 @@ export class AppModule {
         TenantModule,
         MemberModule,
         ApiKeyModule,
+        LlmRoutesModule,
+        LimitsModule,
+        BudgetModule,
+        UsageModule,
       ],
       providers: [
         { provide: APP_FILTER, useValue: new ProblemFilter(logger) },

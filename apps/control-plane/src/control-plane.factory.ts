@@ -1,17 +1,12 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { contextOf, routeCatalog } from '@gnomon/http-api';
-import { createLogger, MetricsRegistry, type Logger } from '@gnomon/observability';
+import { contextOf, requestIdOf, routeCatalog } from '@gnomon/http-api';
+import { createLogger, MetricsRegistry, NestPinoLogger, type Logger } from '@gnomon/observability';
 import { LogController } from 'fastify';
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module';
 import type { ControlPlaneConfig } from './config/control-plane.config';
 import { OpenApiDocument } from './health/openapi-document';
-import { NestPinoLogger } from './platform/nest-pino-logger';
-
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Builds a ready-to-listen control plane (used by main.ts and by the tests). */
 export async function createControlPlane(
@@ -25,10 +20,7 @@ export async function createControlPlane(
     bodyLimit: config.env.GNOMON_BODY_LIMIT_BYTES,
     trustProxy: config.env.GNOMON_TRUST_PROXY,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
-    genReqId: (req: IncomingMessage) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    },
+    genReqId: requestIdOf,
     return503OnClosing: true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(

@@ -8,3 +8,4 @@ export * from './member.dto';
 export * from './api-key.dto';
 export * from './audit.dto';
 export * from './llm.dto';
+export * from './governance.dto';

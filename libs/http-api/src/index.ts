@@ -8,3 +8,4 @@ export * from './request-validation.interceptor';
 export * from './problem.filter';
 export * from './route-catalog';
 export * from './openapi';
+export * from './request-id';

@@ -11,3 +11,7 @@ export {
   testDatabaseUrl,
   type TestDatabase,
 } from './test-database';
+export * from './provider-fakes/openai-fake';
+export * from './provider-fakes/fake-script';
+export * from './provider-fakes/anthropic-fake';
+export * from './provider-fakes/gemini-fake';

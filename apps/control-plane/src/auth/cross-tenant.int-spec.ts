@@ -14,11 +14,14 @@ type Expectation =
   | { kind: 'create_with_foreign_member_is_404' }
   | { kind: 'create_lands_in_own_tenant' }
   | { kind: 'answers_own_identity' }
+  | { kind: 'reads_own_settings_only'; own: Record<string, unknown> }
+  | { kind: 'replace_lands_in_own_tenant'; table: 'llm_route_configs' }
   | { kind: 'admin_route_is_403'; target?: Target };
 
 interface CrossTenantCase {
   method: string;
   route: string;
+  query?: string;
   body?: Record<string, unknown>;
   expect: Expectation;
 }
@@ -84,6 +87,55 @@ const CASES: CrossTenantCase[] = [
     route: '/api/v1/audit-log',
     expect: { kind: 'list_excludes_foreign_rows', itemsOf: 'audit-log' },
   },
+  {
+    method: 'GET',
+    route: '/api/v1/llm-routes',
+    expect: {
+      kind: 'reads_own_settings_only',
+      own: { allowedModels: null, routes: {}, version: 0, updatedAt: null },
+    },
+  },
+  {
+    method: 'PUT',
+    route: '/api/v1/llm-routes',
+    body: { routes: {} },
+    expect: { kind: 'replace_lands_in_own_tenant', table: 'llm_route_configs' },
+  },
+  {
+    method: 'GET',
+    route: '/api/v1/limits',
+    expect: {
+      kind: 'reads_own_settings_only',
+      own: {
+        tenantRequestsPerMinute: null,
+        tenantTokensPerMinute: null,
+        userRequestsPerMinute: null,
+      },
+    },
+  },
+  {
+    method: 'PUT',
+    route: '/api/v1/limits',
+    body: { tenantRequestsPerMinute: 1 },
+    expect: { kind: 'admin_route_is_403' },
+  },
+  {
+    method: 'GET',
+    route: '/api/v1/budget',
+    expect: { kind: 'reads_own_settings_only', own: { policies: [] } },
+  },
+  {
+    method: 'PUT',
+    route: '/api/v1/budget',
+    body: { policies: [] },
+    expect: { kind: 'admin_route_is_403' },
+  },
+  {
+    method: 'GET',
+    route: '/api/v1/usage',
+    query: 'from=2026-03-01T00:00:00Z&to=2026-03-03T00:00:00Z&groupBy=apiKey',
+    expect: { kind: 'reads_own_settings_only', own: { rows: [], totals: { calls: 0 } } },
+  },
   { method: 'GET', route: '/api/v1/admin/tenants', expect: { kind: 'admin_route_is_403' } },
   {
     method: 'POST',
@@ -128,7 +180,10 @@ describe('cross-tenant isolation: tenant B never reaches tenant A', () => {
     expect(res.body.id).toBeUndefined();
   };
 
-  /** Tenants A and B; A gets a member and a key bound to it (made by the admin, so A's key stays unused). */
+  /**
+   * Tenants A and B; A gets a member and a key bound to it (made by the admin, so A's key stays
+   * unused), model routing, rate limits, a budget on that key and one recorded model call.
+   */
   const world = async () => {
     const [a, b] = [await h.createTenant(), await h.createTenant()];
     const member = await h.request('POST', '/api/v1/members', {
@@ -142,6 +197,31 @@ describe('cross-tenant isolation: tenant B never reaches tenant A', () => {
       body: { name: 'a-key', scopes: ['tasks:read'], memberId: member.body.id },
     });
     expect([member.status, key.status]).toEqual([201, 201]);
+    const settings = await Promise.all([
+      h.request('PUT', '/api/v1/llm-routes', {
+        key: h.adminKey,
+        tenant: a.id,
+        body: { routes: { default: { chain: ['openai/gpt-4o-mini'] } } },
+      }),
+      h.request('PUT', '/api/v1/limits', {
+        key: h.adminKey,
+        tenant: a.id,
+        body: { tenantRequestsPerMinute: 5, userRequestsPerMinute: 1 },
+      }),
+      h.request('PUT', '/api/v1/budget', {
+        key: h.adminKey,
+        tenant: a.id,
+        body: { policies: [{ period: 'DAILY', limitMicros: 1, apiKeyId: key.body.id }] },
+      }),
+    ]);
+    expect(settings.map((res) => res.status)).toEqual([200, 200, 200]);
+    await h.sql(
+      `insert into llm_events (id, tenant_id, request_id, api_key_id, model, provider, status,
+                               cost_micros, latency_ms, created_at)
+       values (gen_random_uuid(), $1, 'a-call', $2, 'openai/gpt-4o-mini', 'openai', 'SUCCEEDED',
+               1, 10, '2026-03-02T00:00:00Z')`,
+      [a.id, key.body.id],
+    );
     const ids: Record<Target, string> = { member: member.body.id, key: key.body.id, tenant: a.id };
     return { a, b, ids };
   };
@@ -152,12 +232,18 @@ describe('cross-tenant isolation: tenant B never reaches tenant A', () => {
     members: await h.sql('select * from members where tenant_id = $1 order by id', [tenantId]),
     keys: await h.sql('select * from api_keys where tenant_id = $1 order by id', [tenantId]),
     audit: await h.sql('select * from audit_logs where tenant_id = $1 order by id', [tenantId]),
+    governance: await Promise.all(
+      ['llm_route_configs', 'rate_limit_policies', 'budget_policies', 'llm_events'].map((table) =>
+        h.sql(`select * from ${table} where tenant_id = $1 order by 1`, [tenantId]),
+      ),
+    ),
   });
 
   /** The case's URL and body, aimed at A's objects. */
   const requestOf = (c: CrossTenantCase, ids: Record<Target, string>) => {
     const target = 'target' in c.expect ? c.expect.target : undefined;
-    const url = target ? c.route.replace('{id}', ids[target]) : c.route;
+    const path = target ? c.route.replace('{id}', ids[target]) : c.route;
+    const url = c.query ? `${path}?${c.query}` : path;
     const foreignMember = c.expect.kind === 'create_with_foreign_member_is_404';
     return { url, body: foreignMember ? { ...c.body, memberId: ids.member } : c.body };
   };
@@ -184,6 +270,18 @@ describe('cross-tenant isolation: tenant B never reaches tenant A', () => {
       case 'create_lands_in_own_tenant': {
         expect(res.status).toBe(201);
         const rows = await h.sql('select tenant_id from members where id = $1', [res.body.id]);
+        expect(rows).toEqual([{ tenant_id: b.id }]);
+        break;
+      }
+      case 'reads_own_settings_only':
+        expect(res.status).toBe(200);
+        expect(res.body).toMatchObject(c.expect.own);
+        break;
+      case 'replace_lands_in_own_tenant': {
+        expect(res.status).toBe(200);
+        const rows = await h.sql(`select tenant_id from ${c.expect.table} where tenant_id = $1`, [
+          b.id,
+        ]);
         expect(rows).toEqual([{ tenant_id: b.id }]);
         break;
       }

@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import type { Logger } from '@gnomon/observability';
+import type { Logger } from './logger';
 
 /** Routes NestJS's own framework messages into the JSON log. */
 export class NestPinoLogger implements LoggerService {
