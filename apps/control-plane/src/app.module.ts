@@ -12,6 +12,7 @@ import { LimitsModule } from './limits/limits.module';
 import { LlmRoutesModule } from './llm-routes/llm-routes.module';
 import { MemberModule } from './members/member.module';
 import { PlatformModule } from './platform/platform.module';
+import { ProviderCredentialModule } from './provider-credentials/provider-credential.module';
 import { TenantModule } from './tenants/tenant.module';
 import { UsageModule } from './usage/usage.module';
 
@@ -29,6 +30,7 @@ export class AppModule {
         TenantModule,
         MemberModule,
         ApiKeyModule,
+        ProviderCredentialModule,
         LlmRoutesModule,
         LimitsModule,
         BudgetModule,

@@ -6,3 +6,4 @@ export * from './credential-cache';
 export * from './credential-authenticator';
 export * from './auth-failure-limiter';
 export * from './db-credential-source';
+export * from './credential-cipher';

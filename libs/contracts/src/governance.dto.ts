@@ -128,3 +128,24 @@ export const UsageRow = z.object({
   costMicros: z.string(),
 });
 export type UsageRow = z.infer<typeof UsageRow>;
+
+/** A tenant's own provider key (bring your own key). The key itself is never returned. */
+export const CreateProviderCredentialBody = z.strictObject({
+  provider: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'provider: lower-case letters, digits and -'),
+  label: z.string().trim().min(1).max(100).default('default'),
+  apiKey: z.string().min(8).max(4_096),
+  baseUrl: z.url().max(2_000).optional().describe('For OpenAI-compatible endpoints of your own'),
+});
+export type CreateProviderCredentialBody = z.infer<typeof CreateProviderCredentialBody>;
+
+export const ProviderCredentialView = z.object({
+  id: z.uuid(),
+  provider: z.string(),
+  label: z.string(),
+  baseUrl: z.string().nullable(),
+  lastFour: z.string(),
+  createdAt: z.iso.datetime(),
+});
+export type ProviderCredentialView = z.infer<typeof ProviderCredentialView>;

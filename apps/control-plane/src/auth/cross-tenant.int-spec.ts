@@ -7,12 +7,15 @@ import { ControlPlaneHarness, type HttpResult } from '../testing/control-plane-h
  * tenant A's objects; the last test checks that the table covers every route of the catalog
  * that takes an `{id}` or is tenant-scoped, so a new endpoint without a case fails here.
  */
-type Target = 'member' | 'key' | 'tenant';
+type Target = 'member' | 'key' | 'tenant' | 'credential';
 type Expectation =
   | { kind: 'foreign_id_is_404'; target: Target }
-  | { kind: 'list_excludes_foreign_rows'; itemsOf: 'members' | 'api-keys' | 'audit-log' }
+  | {
+      kind: 'list_excludes_foreign_rows';
+      itemsOf: 'members' | 'api-keys' | 'audit-log' | 'provider-credentials';
+    }
   | { kind: 'create_with_foreign_member_is_404' }
-  | { kind: 'create_lands_in_own_tenant' }
+  | { kind: 'create_lands_in_own_tenant'; table?: 'members' | 'provider_credentials' }
   | { kind: 'answers_own_identity' }
   | { kind: 'reads_own_settings_only'; own: Record<string, unknown> }
   | { kind: 'replace_lands_in_own_tenant'; table: 'llm_route_configs' }
@@ -136,6 +139,27 @@ const CASES: CrossTenantCase[] = [
     query: 'from=2026-03-01T00:00:00Z&to=2026-03-03T00:00:00Z&groupBy=apiKey',
     expect: { kind: 'reads_own_settings_only', own: { rows: [], totals: { calls: 0 } } },
   },
+  {
+    method: 'GET',
+    route: '/api/v1/provider-credentials',
+    expect: { kind: 'list_excludes_foreign_rows', itemsOf: 'provider-credentials' },
+  },
+  {
+    method: 'POST',
+    route: '/api/v1/provider-credentials',
+    body: { provider: 'anthropic', label: 'b-own', apiKey: 'sk-ant-b-own-key' },
+    expect: { kind: 'create_lands_in_own_tenant', table: 'provider_credentials' },
+  },
+  {
+    method: 'GET',
+    route: '/api/v1/provider-credentials/{id}',
+    expect: { kind: 'foreign_id_is_404', target: 'credential' },
+  },
+  {
+    method: 'DELETE',
+    route: '/api/v1/provider-credentials/{id}',
+    expect: { kind: 'foreign_id_is_404', target: 'credential' },
+  },
   { method: 'GET', route: '/api/v1/admin/tenants', expect: { kind: 'admin_route_is_403' } },
   {
     method: 'POST',
@@ -222,7 +246,22 @@ describe('cross-tenant isolation: tenant B never reaches tenant A', () => {
                1, 10, '2026-03-02T00:00:00Z')`,
       [a.id, key.body.id],
     );
-    const ids: Record<Target, string> = { member: member.body.id, key: key.body.id, tenant: a.id };
+    const credentials = await Promise.all(
+      [a, b].map((tenant) =>
+        h.request('POST', '/api/v1/provider-credentials', {
+          key: h.adminKey,
+          tenant: tenant.id,
+          body: { provider: 'openai', apiKey: `sk-own-key-of-${tenant.id}` },
+        }),
+      ),
+    );
+    expect(credentials.map((res) => res.status)).toEqual([201, 201]);
+    const ids: Record<Target, string> = {
+      member: member.body.id,
+      key: key.body.id,
+      tenant: a.id,
+      credential: credentials[0].body.id,
+    };
     return { a, b, ids };
   };
 
@@ -233,9 +272,13 @@ describe('cross-tenant isolation: tenant B never reaches tenant A', () => {
     keys: await h.sql('select * from api_keys where tenant_id = $1 order by id', [tenantId]),
     audit: await h.sql('select * from audit_logs where tenant_id = $1 order by id', [tenantId]),
     governance: await Promise.all(
-      ['llm_route_configs', 'rate_limit_policies', 'budget_policies', 'llm_events'].map((table) =>
-        h.sql(`select * from ${table} where tenant_id = $1 order by 1`, [tenantId]),
-      ),
+      [
+        'llm_route_configs',
+        'rate_limit_policies',
+        'budget_policies',
+        'llm_events',
+        'provider_credentials',
+      ].map((table) => h.sql(`select * from ${table} where tenant_id = $1 order by 1`, [tenantId])),
     ),
   });
 
@@ -269,7 +312,8 @@ describe('cross-tenant isolation: tenant B never reaches tenant A', () => {
         break;
       case 'create_lands_in_own_tenant': {
         expect(res.status).toBe(201);
-        const rows = await h.sql('select tenant_id from members where id = $1', [res.body.id]);
+        const table = c.expect.table ?? 'members';
+        const rows = await h.sql(`select tenant_id from ${table} where id = $1`, [res.body.id]);
         expect(rows).toEqual([{ tenant_id: b.id }]);
         break;
       }
@@ -288,9 +332,12 @@ describe('cross-tenant isolation: tenant B never reaches tenant A', () => {
       case 'list_excludes_foreign_rows': {
         expect(res.status).toBe(200);
         const returned: string[] = res.body.items.map((item: { id: string }) => item.id);
-        const table = { members: 'members', 'api-keys': 'api_keys', 'audit-log': 'audit_logs' }[
-          c.expect.itemsOf
-        ];
+        const table = {
+          members: 'members',
+          'api-keys': 'api_keys',
+          'audit-log': 'audit_logs',
+          'provider-credentials': 'provider_credentials',
+        }[c.expect.itemsOf];
         const own = await h.sql<{ id: string }>(`select id from ${table} where tenant_id = $1`, [
           b.id,
         ]);
