@@ -1,6 +1,10 @@
 // `npm start` (after `npm run build`): the whole platform on one machine, on its embedded
 // defaults (architecture §7). Without DATABASE_URL it serves an embedded Postgres (PGlite) and
-// migrates it; then it runs every built app as a child process until Ctrl-C.
+// migrates it; without REDIS_URL every app runs in single-instance mode (in-process limits,
+// caches and queues); then it runs every built app as a child process until Ctrl-C.
+//
+// `--simulated-provider` (what `npm start` passes) turns on the gateway's simulated provider
+// (GNOMON_SIMULATED_PROVIDER=1) unless GNOMON_SIMULATED_PROVIDER is already set.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -20,6 +24,11 @@ const APPS = [
   { name: 'orchestrator-worker', port: null },
 ];
 const SHUTDOWN_TIMEOUT_MS = 10_000;
+const PROVIDER_KEYS = [
+  ['OPENAI_API_KEY', 'openai'],
+  ['ANTHROPIC_API_KEY', 'anthropic'],
+  ['GEMINI_API_KEY', 'gemini'],
+];
 
 const log = (line) => process.stdout.write(`[start] ${line}\n`);
 
@@ -34,14 +43,10 @@ function redact(url) {
 }
 
 async function main() {
-  const apps = APPS.filter((app) => existsSync(appMain(app))).filter((app) => {
-    // The gateway keeps budgets and rate limits in Redis; without REDIS_URL it is not started.
-    if (app.name === 'llm-gateway' && !process.env.REDIS_URL?.trim()) {
-      log('llm-gateway not started: it needs REDIS_URL (budgets and rate limits live in Redis)');
-      return false;
-    }
-    return true;
-  });
+  const simulatedProvider =
+    process.argv.includes('--simulated-provider') &&
+    process.env.GNOMON_SIMULATED_PROVIDER === undefined;
+  const apps = APPS.filter((app) => existsSync(appMain(app)));
   if (apps.length === 0) {
     log(`no app found under ${dist}/apps; run \`npm run build\` first (or just \`npm start\`)`);
     return 1;
@@ -75,6 +80,7 @@ async function main() {
     throw error;
   }
 
+  if (!env.REDIS_URL?.trim()) delete env.REDIS_URL; // blank means unset: single-instance mode
   if (env.PORT) {
     log(`ignoring PORT=${env.PORT}: set a per-app port instead (e.g. CONTROL_PLANE_PORT)`);
     delete env.PORT;
@@ -85,6 +91,7 @@ async function main() {
     const portVar = `${app.name.toUpperCase().replace(/-/g, '_')}_PORT`;
     const childEnv = { ...env };
     if (env[portVar]) childEnv.PORT = env[portVar];
+    if (app.name === 'llm-gateway' && simulatedProvider) childEnv.GNOMON_SIMULATED_PROVIDER = '1';
     const port = childEnv.PORT ?? app.port;
     if (port !== null) urls.push(`${app.name.padEnd(20)} http://localhost:${port}`);
     const child = spawn(process.execPath, [appMain(app)], { env: childEnv, stdio: 'inherit' });
@@ -96,8 +103,15 @@ async function main() {
     `  database   ${database ? `embedded PGlite, ${database.url}` : `external, ${redact(env.DATABASE_URL)}`}`,
   );
   log(
-    `  redis      ${env.REDIS_URL ? `external, ${redact(env.REDIS_URL)}` : 'none (single-instance, in-process limits)'}`,
+    `  redis      ${env.REDIS_URL ? `external, ${redact(env.REDIS_URL)}` : 'none: single-instance mode (in-process limits, caches and usage queue; run one instance of each app)'}`,
   );
+  if (apps.some((app) => app.name === 'llm-gateway')) {
+    const providers = PROVIDER_KEYS.filter(([name]) => env[name]?.trim()).map(([, p]) => p);
+    if (simulatedProvider || ['1', 'true'].includes(env.GNOMON_SIMULATED_PROVIDER ?? '')) {
+      providers.push('simulated (GNOMON_SIMULATED_PROVIDER=1: canned answers labelled simulated)');
+    }
+    log(`  providers  ${providers.join(', ') || 'none configured (set OPENAI_API_KEY, …)'}`);
+  }
   log(`  data dir   ${dataDir}`);
   for (const url of urls) log(`  ${url}`);
   log('Ctrl-C stops everything');

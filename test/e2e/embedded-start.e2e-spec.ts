@@ -1,5 +1,7 @@
-// The README's start path, as a newcomer runs it: `node tools/start.mjs` (what `npm start` runs
-// after building) with no DATABASE_URL or REDIS_URL, driven over real HTTP.
+// The README's start path, as a newcomer runs it: `node tools/start.mjs --simulated-provider`
+// (what `npm start` runs after building) with no DATABASE_URL, REDIS_URL or provider key, driven
+// over real HTTP: the control plane, and the LLM gateway in single-instance mode.
+import OpenAI from 'openai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +21,7 @@ function embeddedEnv(dataDir: string, port: number): NodeJS.ProcessEnv {
     ...process.env,
     GNOMON_DATA_DIR: dataDir,
     CONTROL_PLANE_PORT: String(port),
+    LLM_GATEWAY_PORT: String(port + 1),
   };
   for (const name of [
     'DATABASE_URL',
@@ -27,6 +30,10 @@ function embeddedEnv(dataDir: string, port: number): NodeJS.ProcessEnv {
     'PORT',
     'GNOMON_API_KEY_PEPPER',
     'GNOMON_CURSOR_SECRET',
+    'GNOMON_SIMULATED_PROVIDER',
+    'OPENAI_API_KEY',
+    'ANTHROPIC_API_KEY',
+    'GEMINI_API_KEY',
   ]) {
     delete env[name];
   }
@@ -34,22 +41,30 @@ function embeddedEnv(dataDir: string, port: number): NodeJS.ProcessEnv {
 }
 
 async function start(dataDir: string, port: number): Promise<Platform> {
-  const child = spawn(process.execPath, [path.join(root, 'tools/start.mjs')], {
-    cwd: root,
-    env: embeddedEnv(dataDir, port),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(root, 'tools/start.mjs'), '--simulated-provider'],
+    {
+      cwd: root,
+      env: embeddedEnv(dataDir, port),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const deadline = Date.now() + 45_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`start exited early:\n${output}`);
-    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
-      (r) => r.status === 200,
-      () => false,
+    const ready = await Promise.all(
+      [port, port + 1].map((p) =>
+        fetch(`http://127.0.0.1:${p}/readyz`).then(
+          (r) => r.status === 200,
+          () => false,
+        ),
+      ),
     );
-    if (ready) break;
+    if (ready.every(Boolean)) break;
     if (Date.now() > deadline) throw new Error(`platform not ready in time:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
@@ -93,6 +108,7 @@ describe('npm start on embedded defaults', () => {
     const first = await start(dataDir, port);
     let tenantId: string;
     let adminKey: string;
+    let callCost: number;
     try {
       const match = ADMIN_KEY_LINE.exec(first.output());
       expect(match).not.toBeNull();
@@ -121,6 +137,34 @@ describe('npm start on embedded defaults', () => {
       expect(members.body.items.map((m: { email: string }) => m.email)).toEqual([
         'e2e@example.test',
       ]);
+
+      // The gateway runs too, without Redis, and answers from the simulated provider.
+      expect(first.output()).toContain('simulated (GNOMON_SIMULATED_PROVIDER=1');
+      const gatewayReady = await fetch(`http://127.0.0.1:${port + 1}/readyz`);
+      expect(
+        ((await gatewayReady.json()) as { checks: Record<string, string> }).checks,
+      ).toMatchObject({ database: 'ok', redis: 'not configured (single-instance mode)' });
+      const llmKey = await api(
+        port,
+        'POST',
+        '/api/v1/api-keys',
+        adminKey,
+        { name: 'e2e-llm', scopes: ['llm:invoke'] },
+        tenantId,
+      );
+      expect(llmKey.status).toBe(201);
+      const openai = new OpenAI({
+        apiKey: llmKey.body.secret,
+        baseURL: `http://127.0.0.1:${port + 1}/v1`,
+        maxRetries: 0,
+      });
+      const { data, response } = await openai.chat.completions
+        .create({ model: 'simulated/sim-small', messages: [{ role: 'user', content: 'Hello' }] })
+        .withResponse();
+      expect(data.choices[0].message.content).toContain('simulated');
+      expect(response.headers.get('x-gnomon-simulated')).toBe('true');
+      callCost = Number(response.headers.get('x-gnomon-cost-micros'));
+      expect(callCost).toBeGreaterThan(0);
     } finally {
       expect(await first.stop()).toBe(0);
     }
@@ -132,6 +176,19 @@ describe('npm start on embedded defaults', () => {
       const tenant = await api(port, 'GET', `/api/v1/admin/tenants/${tenantId}`, adminKey);
       expect(tenant.status).toBe(200);
       expect(tenant.body.name).toBe('E2E');
+      // The gateway's usage event reached Postgres (at the latest when it stopped).
+      const from = new Date(Date.now() - 86_400_000).toISOString();
+      const to = new Date(Date.now() + 86_400_000).toISOString();
+      const usage = await api(
+        port,
+        'GET',
+        `/api/v1/usage?from=${from}&to=${to}`,
+        adminKey,
+        undefined,
+        tenantId,
+      );
+      expect(usage.status).toBe(200);
+      expect(usage.body.totals).toMatchObject({ calls: 1, costMicros: String(callCost) });
     } finally {
       expect(await second.stop()).toBe(0);
     }

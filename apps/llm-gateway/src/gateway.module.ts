@@ -14,6 +14,7 @@ import { HealthController } from './health/health.controller';
 import { ModelsController } from './models/models.controller';
 import { GatewayErrorFilter } from './platform/gateway-error.filter';
 import { GatewayPlatformModule } from './platform/gateway-platform.module';
+import { TenantProviders } from './platform/tenant-providers';
 import { UsageRecorder } from './usage/usage-recorder';
 import { UsageStreamConsumer } from './usage/usage-stream.consumer';
 
@@ -32,6 +33,7 @@ export class GatewayModule {
         CompletionService,
         CompletionStreamer,
         IdempotencyStore,
+        TenantProviders,
         UsageRecorder,
         UsageStreamConsumer,
         { provide: APP_FILTER, useValue: new GatewayErrorFilter(logger) },

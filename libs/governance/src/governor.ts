@@ -7,10 +7,10 @@ import {
   type ReservationRef,
 } from './governance-keys';
 import { GovernanceUnavailableError } from './governance.errors';
+import { nonNegativeInt, positive, softAlert, validateAdmit } from './governor-validation';
 import type {
   AdmitRequest,
   AdmitResult,
-  BudgetRule,
   GovernorOptions,
   RateLimitName,
   SettleInput,
@@ -18,6 +18,7 @@ import type {
   SettleResult,
   SoftAlert,
   SpendSource,
+  UsageGovernor,
 } from './governor.types';
 import { ADMIT_LUA } from './lua/admit.lua';
 import { SEED_LUA } from './lua/seed.lua';
@@ -42,7 +43,7 @@ const RESERVED_EVENT_FIELDS = new Set(['settlement', 'reservationId']);
  * and UTC period: settled spend plus open reservations, each reservation leased so a crashed
  * caller's reservation stops holding budget after `leaseMs`.
  */
-export class Governor {
+export class Governor implements UsageGovernor {
   private readonly keys: GovernanceKeys;
   private readonly windowMs: number;
   private readonly leaseMs: number;
@@ -317,24 +318,6 @@ export class Governor {
   }
 }
 
-function softAlert(
-  ref: BudgetCounterRef | undefined,
-  rule: BudgetRule | undefined,
-  spentMicros: number,
-): SoftAlert {
-  if (!ref || !rule) throw new GovernanceUnavailableError('unexpected soft alert index');
-  return {
-    scope: ref.scope,
-    scopeId: ref.scopeId,
-    period: ref.period,
-    periodStart: new Date(ref.periodStart).toISOString(),
-    periodEnd: new Date(ref.periodEnd).toISOString(),
-    thresholdPct: rule.softThresholdPct,
-    limitMicros: rule.limitMicros,
-    spentMicros,
-  };
-}
-
 function isSettleOutcome(value: string): value is SettleOutcome {
   return ['settled', 'released', 'duplicate', 'orphan'].includes(value);
 }
@@ -346,40 +329,4 @@ function replyArray(reply: unknown): unknown[] {
 
 function unexpected(reply: unknown): GovernanceUnavailableError {
   return new GovernanceUnavailableError(`unexpected governance script reply: ${String(reply)}`);
-}
-
-function positive(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new RangeError(`${name} must be a positive integer`);
-  }
-  return value;
-}
-
-function nonNegativeInt(name: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new RangeError(`${name} must be a non-negative integer, got ${value}`);
-  }
-}
-
-function validateAdmit(request: AdmitRequest): void {
-  if (!request.tenantId) throw new RangeError('tenantId is required');
-  if (!request.userId) throw new RangeError('userId is required');
-  nonNegativeInt('estimatedTokens', request.estimatedTokens);
-  nonNegativeInt('reserveMicros', request.reserveMicros);
-  if (request.now !== undefined) nonNegativeInt('now', request.now);
-  for (const name of ['tenantRpm', 'tenantTpm', 'userRpm'] as const) {
-    const limit = request.limits[name];
-    if (limit !== undefined) nonNegativeInt(`limits.${name}`, limit);
-  }
-  const seen = new Set<string>();
-  for (const budget of request.budgets) {
-    nonNegativeInt('budget limitMicros', budget.limitMicros);
-    const pct = budget.softThresholdPct;
-    if (!Number.isFinite(pct) || pct < 0 || pct > 100) {
-      throw new RangeError('softThresholdPct must be within 0..100');
-    }
-    const id = `${budget.scope}\u0000${budget.scopeId}\u0000${budget.period}`;
-    if (seen.has(id)) throw new RangeError(`duplicate budget ${budget.scope} ${budget.period}`);
-    seen.add(id);
-  }
 }

@@ -117,6 +117,20 @@ export interface SettleResult {
   budgets: Array<BudgetCounterRef & { spentMicros: number | null }>;
 }
 
+/**
+ * Budgets and rate limits as the gateway uses them: one decision before the call, one
+ * settlement after it. `Governor` (Redis, shared by every instance) and `LocalGovernor` (this
+ * process only, for single-instance mode) implement it with the same semantics.
+ */
+export interface UsageGovernor {
+  /** Checks the rate limits and reserves the worst-case cost against every budget, atomically. */
+  admit(request: AdmitRequest): Promise<AdmitResult>;
+  /** Turns the reservation into the actual cost and records the usage event; idempotent. */
+  settle(reservationId: string, input: SettleInput): Promise<SettleResult>;
+  /** Gives a reservation back (the call cost nothing); records `event` if one is given. */
+  release(reservationId: string, event?: Record<string, string>): Promise<SettleResult>;
+}
+
 /** Where lost counters are rebuilt from: the period's spend as Postgres knows it. */
 export interface SpendSource {
   spentMicros(
@@ -145,4 +159,23 @@ export interface GovernorOptions {
   eventStreamMaxLen?: number;
   /** Key prefix. Default `gnomon`. */
   keyPrefix?: string;
+}
+
+/** A settled or released call's usage event, as the Redis governor appends it to the stream. */
+export type UsageEventListener = (fields: Record<string, string>) => void;
+
+export interface LocalGovernorOptions extends Pick<
+  GovernorOptions,
+  'windowMs' | 'leaseMs' | 'reservationTtlMs' | 'settledTtlMs' | 'periodGraceMs'
+> {
+  /**
+   * Receives every usage event settle/release records (with `settlement` and `reservationId`),
+   * synchronously, inside the settlement. It must not throw (enqueue and return).
+   */
+  onEvent?: UsageEventListener;
+  /**
+   * The wall clock for expiries (reservations, settled markers, idle logs and counters) and
+   * for the windows when a request carries no `now`. Default `Date.now`.
+   */
+  clock?: () => number;
 }

@@ -40,11 +40,16 @@ export class ModelRouter {
     private readonly offered: (provider: string) => boolean,
   ) {}
 
-  resolve(requested: string, config: LlmRouteConfig | null): RouteResolution {
+  /** `offered` narrows or widens the providers for one tenant (e.g. its own keys). */
+  resolve(
+    requested: string,
+    config: LlmRouteConfig | null,
+    offered: (provider: string) => boolean = this.offered,
+  ): RouteResolution {
     const route: LlmRoute | undefined =
       config?.routes[requested] ??
       (requested === DEFAULT_ROUTE_ALIAS ? { chain: DEFAULT_CHAIN } : undefined);
-    const refs = route ? route.chain : [this.qualify(requested)];
+    const refs = route ? route.chain : [this.qualify(requested, offered)];
     if (refs[0] === null)
       return { ok: false, reason: 'unknown_model', message: `unknown model "${requested}"` };
     const allowed = config?.allowedModels ? new Set(config.allowedModels) : null;
@@ -58,7 +63,7 @@ export class ModelRouter {
       const [provider, ...rest] = ref.split('/');
       const model = rest.join('/');
       const entry = this.catalog.find(provider, model);
-      if (entry && this.offered(provider)) targets.push({ provider, model, entry });
+      if (entry && offered(provider)) targets.push({ provider, model, entry });
     }
     if (targets.length === 0) {
       if (disallowed)
@@ -85,24 +90,27 @@ export class ModelRouter {
   }
 
   /** Models a tenant may call on this gateway (for GET /v1/models). */
-  listAllowed(config: LlmRouteConfig | null): { id: string; owned_by: string }[] {
+  listAllowed(
+    config: LlmRouteConfig | null,
+    offered: (provider: string) => boolean = this.offered,
+  ): { id: string; owned_by: string }[] {
     const allowed = config?.allowedModels ? new Set(config.allowedModels) : null;
     const models = this.catalog
       .all()
-      .filter((entry) => this.offered(entry.provider))
+      .filter((entry) => offered(entry.provider))
       .map((entry) => `${entry.provider}/${entry.model}`)
       .filter((ref) => !allowed || allowed.has(ref))
       .map((ref) => ({ id: ref, owned_by: ref.split('/')[0] }));
     const aliases = Object.keys({ [DEFAULT_ROUTE_ALIAS]: true, ...(config?.routes ?? {}) })
-      .filter((alias) => this.resolve(alias, config).ok)
+      .filter((alias) => this.resolve(alias, config, offered).ok)
       .map((alias) => ({ id: alias, owned_by: 'gnomon' }));
     return [...aliases, ...models];
   }
 
   /** `provider/model` as is; a bare id → the first offered provider whose catalog has it. */
-  private qualify(requested: string): string | null {
+  private qualify(requested: string, offered: (provider: string) => boolean): string | null {
     if (requested.includes('/')) return requested;
-    const entry = this.catalog.all().find((e) => e.model === requested && this.offered(e.provider));
+    const entry = this.catalog.all().find((e) => e.model === requested && offered(e.provider));
     return entry ? `${entry.provider}/${entry.model}` : null;
   }
 }

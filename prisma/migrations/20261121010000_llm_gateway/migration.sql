@@ -15,6 +15,7 @@ CREATE TABLE "budget_alerts" (
     "tenant_id" UUID NOT NULL,
     "scope" TEXT NOT NULL,
     "scope_id" TEXT NOT NULL,
+    "period" "BudgetPeriod" NOT NULL,
     "period_start" TIMESTAMPTZ(3) NOT NULL,
     "threshold_pct" INTEGER NOT NULL,
     "limit_micros" BIGINT NOT NULL,
@@ -60,7 +61,7 @@ CREATE TABLE "llm_events" (
 );
 
 -- CreateIndex
-CREATE UNIQUE INDEX "budget_alerts_tenant_id_scope_id_period_start_key" ON "budget_alerts"("tenant_id", "scope_id", "period_start");
+CREATE UNIQUE INDEX "budget_alerts_tenant_id_scope_id_period_period_start_key" ON "budget_alerts"("tenant_id", "scope_id", "period", "period_start");
 CREATE INDEX "llm_events_tenant_id_created_at_idx" ON "llm_events"("tenant_id", "created_at");
 CREATE INDEX "llm_events_tenant_id_run_id_idx" ON "llm_events"("tenant_id", "run_id");
 

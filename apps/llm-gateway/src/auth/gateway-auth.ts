@@ -48,7 +48,16 @@ export class GatewayAuth {
     const secret = match[1];
     if (this.isServiceToken(secret)) return this.serviceCaller(request);
 
-    const result = await this.authenticator.authenticate(secret);
+    const result = await this.authenticator.authenticate(secret).catch((error: unknown) => {
+      // The credential store (Redis or Postgres) is down: fail closed, and say so.
+      throw new GatewayError(
+        'service_unavailable',
+        'credential store unavailable; retry shortly',
+        { 'retry-after': '1' },
+        null,
+        error,
+      );
+    });
     if (!result.ok || result.principal.type !== 'API_KEY' || !result.principal.tenantId) {
       throw new GatewayError('invalid_api_key', 'invalid or inactive API key');
     }

@@ -1,11 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ChatCompletionRequest } from '@gnomon/contracts';
-import { GovernanceUnavailableError, Governor } from '@gnomon/governance';
+import {
+  budgetPeriodAt,
+  GovernanceUnavailableError,
+  type UsageGovernor,
+  type BudgetExceeded,
+} from '@gnomon/governance';
 import { ModelRouter } from '@gnomon/llm';
 import type { Logger } from '@gnomon/observability';
 import type { GatewayCaller } from '../auth/gateway-auth';
 import { GatewayError } from '../platform/gateway-error';
-import { TenantPolicyCache } from '../platform/tenant-policies';
+import { TenantPolicyCache, type BudgetRule } from '../platform/tenant-policies';
+import { TenantProviders, type ProviderSet } from '../platform/tenant-providers';
+import { USAGE_GOVERNOR } from '../platform/state-backend';
 import { LOGGER } from '../platform/tokens';
 import { newUsageEvent, type UsageEvent } from '../usage/usage-event';
 import { UsageRecorder } from '../usage/usage-recorder';
@@ -22,6 +29,8 @@ export interface AdmittedCall {
   startedAt: number;
   /** x-ratelimit-* headers for the response. */
   rateLimitHeaders: Record<string, string>;
+  /** Providers for this call: the platform's, with the tenant's own keys first. */
+  providers: ProviderSet;
 }
 
 /**
@@ -30,10 +39,14 @@ export interface AdmittedCall {
  */
 @Injectable()
 export class Admission {
+  /** Budgets (tenant, scope, period) whose crossing a refusal already reported here. */
+  private readonly reportedOnRefusal = new Set<string>();
+
   constructor(
     private readonly policies: TenantPolicyCache,
     private readonly router: ModelRouter,
-    private readonly governor: Governor,
+    private readonly tenantProviders: TenantProviders,
+    @Inject(USAGE_GOVERNOR) private readonly governor: UsageGovernor,
     private readonly usage: UsageRecorder,
     private readonly alerts: BudgetAlerts,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -48,7 +61,8 @@ export class Admission {
     const policies = await this.policies.get(caller.tenant.tenantId);
     if (!policies.active) throw new GatewayError('invalid_api_key', 'this tenant is not active');
 
-    const resolution = this.router.resolve(request.model, policies.routes);
+    const providers = this.tenantProviders.forTenant(policies.credentials);
+    const resolution = this.router.resolve(request.model, policies.routes, providers.offers);
     if (!resolution.ok) {
       if (resolution.reason === 'model_not_allowed')
         throw new GatewayError('model_not_allowed', resolution.message, {}, 'model');
@@ -69,7 +83,8 @@ export class Admission {
       stream: request.stream === true,
     });
 
-    let decision: Awaited<ReturnType<Governor['admit']>>;
+    const budgets = applicableBudgets(policies.budgets, caller);
+    let decision: Awaited<ReturnType<UsageGovernor['admit']>>;
     try {
       decision = await this.governor.admit({
         tenantId: caller.tenant.tenantId,
@@ -78,7 +93,7 @@ export class Admission {
         estimatedTokens: plan.estimatedTokens,
         reserveMicros: plan.reserveMicros,
         limits: governanceLimits(policies.limits),
-        budgets: applicableBudgets(policies.budgets, caller),
+        budgets,
       });
     } catch (error) {
       if (error instanceof GovernanceUnavailableError) {
@@ -90,6 +105,7 @@ export class Admission {
       throw error;
     }
     if (!decision.ok) {
+      if (decision.reason === 'budget') this.alertOnRefusal(caller, budgets, decision);
       const refusal =
         decision.reason === 'rate_limit'
           ? new GatewayError('rate_limit_exceeded', `rate limit exceeded (${decision.limit})`, {
@@ -127,6 +143,43 @@ export class Admission {
       event,
       startedAt,
       rateLimitHeaders: { ...decision.headers },
+      providers,
     };
+  }
+
+  /**
+   * The governor reports a soft-threshold crossing with the next admission. When the call
+   * that crossed the threshold also used up the budget, no admission ever follows: the
+   * refusal reports the crossing instead (once per process and period; `budget_alerts`
+   * keeps one row across instances).
+   */
+  private alertOnRefusal(
+    caller: GatewayCaller,
+    budgets: BudgetRule[],
+    refusal: BudgetExceeded,
+  ): void {
+    const rule = budgets.find(
+      (b) =>
+        b.scope === refusal.scope && b.scopeId === refusal.scopeId && b.period === refusal.period,
+    );
+    if (!rule || rule.softThresholdPct <= 0) return;
+    if (refusal.spentMicros * 100 < refusal.limitMicros * rule.softThresholdPct) return;
+    const period = budgetPeriodAt(refusal.period, Date.now());
+    const key = `${caller.tenant.tenantId}|${refusal.scope}|${refusal.scopeId}|${period.periodKey}`;
+    if (this.reportedOnRefusal.has(key)) return;
+    if (this.reportedOnRefusal.size >= 10_000) this.reportedOnRefusal.clear();
+    this.reportedOnRefusal.add(key);
+    this.alerts.raise(caller.tenant, [
+      {
+        scope: refusal.scope,
+        scopeId: refusal.scopeId,
+        period: refusal.period,
+        periodStart: new Date(period.periodStart).toISOString(),
+        periodEnd: new Date(period.periodEnd).toISOString(),
+        thresholdPct: rule.softThresholdPct,
+        limitMicros: refusal.limitMicros,
+        spentMicros: refusal.spentMicros,
+      },
+    ]);
   }
 }

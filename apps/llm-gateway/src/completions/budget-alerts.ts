@@ -29,6 +29,7 @@ export class BudgetAlerts {
             tenantId: t.scope.tenantId,
             scope: alert.scope,
             scopeId: alert.scopeId,
+            period: alert.period,
             periodStart: new Date(alert.periodStart),
             thresholdPct: alert.thresholdPct,
             limitMicros: BigInt(alert.limitMicros),

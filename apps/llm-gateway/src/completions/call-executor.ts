@@ -1,15 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ChatCompletion, ChatCompletionChunk } from '@gnomon/contracts';
-import { ProviderBreakers, runWithFailover } from '@gnomon/governance';
+import { ProviderBreakers, runWithFailover, type BreakerPort } from '@gnomon/governance';
 import { ProviderError, type ProviderAdapter, type RouteTarget } from '@gnomon/llm';
 import type { GatewayConfig } from '../config/gateway.config';
-import { GATEWAY_CONFIG, PROVIDERS } from '../platform/tokens';
+import { GATEWAY_CONFIG } from '../platform/tokens';
 import type { AdmittedCall } from './admission';
 import { providerRequest } from './call-plan';
 
 export interface CompletedCall {
   completion: ChatCompletion;
   target: RouteTarget;
+  attempts: number;
+}
+
+/** Upstream calls made so far (retries and failover included), filled in by the executor. */
+export interface AttemptCount {
   attempts: number;
 }
 
@@ -23,6 +28,17 @@ export interface OpenedStream {
   rest: AsyncIterator<ChatCompletionChunk>;
   /** Aborts the upstream call (client gone, deadline). */
   abort(): void;
+  /**
+   * Must be called once the stream is over: without an error when it completed (or the client
+   * left), with the error when the provider failed. Until then the breaker holds the call.
+   */
+  end(error?: unknown): void;
+  /** Settles when end() is called (rejects with its error). */
+  ended: Promise<void>;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 function hasToken(chunk: ChatCompletionChunk): boolean {
@@ -41,45 +57,51 @@ function hasToken(chunk: ChatCompletionChunk): boolean {
 @Injectable()
 export class CallExecutor {
   constructor(
-    @Inject(PROVIDERS) private readonly adapters: Map<string, ProviderAdapter>,
     private readonly breakers: ProviderBreakers,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
-  async complete(call: AdmittedCall, clientSignal: AbortSignal): Promise<CompletedCall> {
+  /** `count` tells the caller how many upstream calls were made, also when all of them failed. */
+  async complete(
+    call: AdmittedCall,
+    clientSignal: AbortSignal,
+    count: AttemptCount = { attempts: 0 },
+  ): Promise<CompletedCall> {
     const signal = AbortSignal.any([
       clientSignal,
       AbortSignal.timeout(call.plan.route.requestTimeoutMs),
     ]);
-    let attempts = 0;
     return this.failover(
       call,
       async (target) => {
-        attempts += 1;
-        const completion = await this.adapter(target).complete(
+        count.attempts += 1;
+        const completion = await this.adapter(call, target).complete(
           providerRequest(call.request, target, call.plan),
           { signal },
         );
-        return { completion, target, attempts };
+        return { completion, target, attempts: count.attempts };
       },
       clientSignal,
     );
   }
 
-  async openStream(call: AdmittedCall, clientSignal: AbortSignal): Promise<OpenedStream> {
+  async openStream(
+    call: AdmittedCall,
+    clientSignal: AbortSignal,
+    count: AttemptCount = { attempts: 0 },
+  ): Promise<OpenedStream> {
     const started = Date.now();
-    let attempts = 0;
     return this.failover(
       call,
       async (target) => {
-        attempts += 1;
+        count.attempts += 1;
         const upstream = new AbortController();
         const signal = AbortSignal.any([
           clientSignal,
           upstream.signal,
           AbortSignal.timeout(call.plan.route.requestTimeoutMs),
         ]);
-        const iterator = this.adapter(target)
+        const iterator = this.adapter(call, target)
           .stream(providerRequest(call.request, target, call.plan), { signal })
           [Symbol.asyncIterator]();
         const head: ChatCompletionChunk[] = [];
@@ -106,34 +128,67 @@ export class CallExecutor {
         } finally {
           clearTimeout(firstTokenTimer);
         }
+        let end!: (error?: unknown) => void;
+        const ended = new Promise<void>((resolve, reject) => {
+          end = (error) => (error === undefined ? resolve() : reject(asError(error)));
+        });
+        ended.catch(() => undefined); // awaited by the breaker; never an unhandled rejection
         return {
           target,
-          attempts,
+          attempts: count.attempts,
           ttftMs: Date.now() - started,
           head,
           rest: iterator,
           abort: () => upstream.abort(),
+          end,
+          ended,
         };
       },
       clientSignal,
+      this.streamBreakers(),
     );
   }
 
-  private adapter(target: RouteTarget): ProviderAdapter {
-    const adapter = this.adapters.get(target.provider);
-    if (!adapter) throw new ProviderError(target.provider, 'connection', 'provider not configured');
-    return adapter;
+  /**
+   * The breakers as failover sees them for a stream: a breaker's call lasts until the stream has
+   * ended, not just until its first token. So a stream cut after its first token counts as one
+   * failure (not as a success plus a failure, which never exceeds a 50 % threshold), and a
+   * half-open probe is judged on the whole stream.
+   */
+  private streamBreakers(): BreakerPort {
+    const { breakers } = this;
+    return {
+      isAvailable: (provider) => breakers.isAvailable(provider),
+      state: (provider) => breakers.state(provider),
+      run: <T>(provider: string, open: () => Promise<T>) =>
+        new Promise<T>((resolve, reject) => {
+          let opened = false;
+          breakers
+            .run(provider, async () => {
+              const stream = await open();
+              opened = true;
+              resolve(stream);
+              await (stream as OpenedStream).ended;
+            })
+            .catch((error: unknown) => {
+              // Before the first token: failover's business. After it: the breaker's only.
+              if (!opened) reject(asError(error));
+            });
+        }),
+    };
   }
 
-  /** A fault after the first token: no failover any more, but the breaker should know. */
-  recordMidStreamFault(provider: string, error: unknown): void {
-    this.breakers.recordFault(provider, error);
+  private adapter(call: AdmittedCall, target: RouteTarget): ProviderAdapter {
+    const adapter = call.providers.adapter(target.provider);
+    if (!adapter) throw new ProviderError(target.provider, 'connection', 'provider not configured');
+    return adapter;
   }
 
   private failover<T>(
     call: AdmittedCall,
     attempt: (target: RouteTarget) => Promise<T>,
     signal: AbortSignal,
+    breakers: BreakerPort = this.breakers,
   ): Promise<T> {
     const byProvider = new Map(call.plan.route.targets.map((target) => [target.provider, target]));
     const env = this.config.env;
@@ -144,7 +199,7 @@ export class CallExecutor {
         maxAttemptsPerProvider: env.GNOMON_MAX_ATTEMPTS_PER_PROVIDER,
         baseDelayMs: env.GNOMON_RETRY_BASE_MS,
         maxDelayMs: env.GNOMON_RETRY_MAX_MS,
-        breakers: this.breakers,
+        breakers,
         isRetryable: (error) => error instanceof ProviderError && error.retryable,
         canFailOver: (error) => error instanceof ProviderError && error.canFailOver,
         signal,

@@ -94,12 +94,14 @@ export class CompletionStreamer {
   ): Promise<{ completion: ChatCompletion; headers: Record<string, string> } | null> {
     const event: UsageEvent = { ...call.event };
     let opened: OpenedStream;
+    const count = { attempts: 0 };
     try {
-      opened = await this.executor.openStream(call, clientGone);
+      opened = await this.executor.openStream(call, clientGone, count);
     } catch (error) {
       Object.assign(event, {
         status: clientGone.aborted ? 'ABORTED' : 'FAILED',
         errorCode: clientGone.aborted ? 'client_disconnected' : errorCodeOf(error),
+        attempts: count.attempts,
         latencyMs: Date.now() - call.startedAt,
       });
       await this.usage.settle(call.reservationId, event);
@@ -137,6 +139,7 @@ export class CompletionStreamer {
         if (next.done) break;
         forward(next.value);
       }
+      opened.end();
       const usage = tally.usage ?? this.estimate(call, tally);
       const billed = billedUsage(target, usage);
       Object.assign(event, billed, { status: 'SUCCEEDED', latencyMs: Date.now() - call.startedAt });
@@ -148,7 +151,8 @@ export class CompletionStreamer {
       };
     } catch (error) {
       opened.abort();
-      if (!clientGone.aborted) this.executor.recordMidStreamFault(target.provider, error);
+      // The breaker counts the provider's faults, not the client leaving.
+      opened.end(clientGone.aborted ? undefined : error);
       // Bill what was generated: the provider's usage if it got that far, else an estimate.
       const usage = tally.usage ?? this.estimate(call, tally);
       const costMicros = costOf(target.entry, {

@@ -1,15 +1,17 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { ChatCompletion, ChatCompletionRequest } from '@gnomon/contracts';
+import type { Logger } from '@gnomon/observability';
 import type { FastifyReply } from 'fastify';
 import type { GatewayCaller } from '../auth/gateway-auth';
 import { GatewayError } from '../platform/gateway-error';
+import { LOGGER } from '../platform/tokens';
 import type { UsageEvent } from '../usage/usage-event';
 import { UsageRecorder } from '../usage/usage-recorder';
 import { Admission, type AdmittedCall } from './admission';
 import { billedUsage, responseHeaders } from './billing';
 import { CallExecutor } from './call-executor';
 import { CompletionStreamer } from './completion-streamer';
-import { IdempotencyStore } from './idempotency.store';
+import { IdempotencyStore, type Claim, type StoredResult } from './idempotency.store';
 import { errorCodeOf, toGatewayError } from './provider-failure';
 import { replayAsStream } from './sse';
 
@@ -30,6 +32,7 @@ export class CompletionService {
     private readonly streamer: CompletionStreamer,
     private readonly usage: UsageRecorder,
     private readonly idempotency: IdempotencyStore,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async handle(
@@ -39,7 +42,7 @@ export class CompletionService {
     reply: FastifyReply,
   ): Promise<void> {
     const claim = meta.idempotencyKey
-      ? await this.idempotency.claim(caller.tenant.tenantId, meta.idempotencyKey, request)
+      ? await this.claim(caller.tenant.tenantId, meta.idempotencyKey, request)
       : null;
     if (claim?.kind === 'replay') {
       const headers = {
@@ -80,25 +83,58 @@ export class CompletionService {
     try {
       call = await this.admission.admit(caller, request, meta);
     } catch (error) {
-      if (claim?.kind === 'claimed') await claim.release();
+      if (claim?.kind === 'claimed') await this.finish(claim, null);
       throw error;
     }
     if (request.stream) {
-      const result = await this.streamer.stream(call, reply, clientGone.signal);
-      if (claim?.kind === 'claimed') {
-        if (result) await claim.complete(result);
-        else await claim.release();
+      let result: Awaited<ReturnType<CompletionStreamer['stream']>> = null;
+      try {
+        result = await this.streamer.stream(call, reply, clientGone.signal);
+      } finally {
+        // Also when no provider could open the stream (it throws): a retry must run again.
+        if (claim?.kind === 'claimed') await this.finish(claim, result);
       }
       return;
     }
     const outcome = await this.completeOnce(call, clientGone.signal);
-    if (claim?.kind === 'claimed') {
-      if ('completion' in outcome)
-        await claim.complete({ completion: outcome.completion, headers: outcome.headers });
-      else await claim.release();
-    }
+    if (claim?.kind === 'claimed')
+      await this.finish(claim, 'completion' in outcome ? outcome : null);
     if ('error' in outcome) throw outcome.error;
     await reply.status(200).headers(outcome.headers).send(outcome.completion);
+  }
+
+  /**
+   * Idempotency records are hot-path state like the budgets: when their store fails (Redis
+   * unreachable), calls with a key are refused as unavailable, never run unprotected.
+   */
+  private async claim(tenantId: string, key: string, request: ChatCompletionRequest) {
+    try {
+      return await this.idempotency.claim(tenantId, key, request);
+    } catch (error) {
+      this.logger.warn({ err: error, tenantId }, 'idempotency store unavailable');
+      throw new GatewayError(
+        'service_unavailable',
+        'the Idempotency-Key store is unavailable; retry shortly',
+        { 'retry-after': '1' },
+      );
+    }
+  }
+
+  /**
+   * Stores the result for repeats (or frees the key after a failure). Best effort: the call
+   * has run and been billed, so a store failure must not turn its answer into an error (which
+   * would invite a retry, billed again); the unfinished claim lapses on its own.
+   */
+  private async finish(
+    claim: Extract<Claim, { kind: 'claimed' }>,
+    result: Omit<StoredResult, 'requestHash'> | null,
+  ): Promise<void> {
+    try {
+      if (result) await claim.complete({ completion: result.completion, headers: result.headers });
+      else await claim.release();
+    } catch (error) {
+      this.logger.error({ err: error }, 'could not record an idempotent result');
+    }
   }
 
   private async completeOnce(
@@ -108,8 +144,9 @@ export class CompletionService {
     { completion: ChatCompletion; headers: Record<string, string> } | { error: GatewayError }
   > {
     const event: UsageEvent = { ...call.event };
+    const count = { attempts: 0 };
     try {
-      const done = await this.executor.complete(call, signal);
+      const done = await this.executor.complete(call, signal, count);
       const billed = billedUsage(done.target, done.completion.usage);
       Object.assign(event, billed, {
         status: 'SUCCEEDED',
@@ -132,6 +169,7 @@ export class CompletionService {
       Object.assign(event, {
         status: aborted ? 'ABORTED' : 'FAILED',
         errorCode: aborted ? 'client_disconnected' : errorCodeOf(error),
+        attempts: count.attempts,
         latencyMs: Date.now() - call.startedAt,
       });
       await this.usage.settle(call.reservationId, event);

@@ -45,9 +45,14 @@ export const GatewayEnv = z.object({
     message: 'DATABASE_URL must be a postgres:// URL (npm start provides one)',
   }),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-  REDIS_URL: z.url({
-    message: 'the gateway needs REDIS_URL: budgets and rate limits live in Redis',
-  }),
+  /**
+   * Budgets, rate limits, idempotency, the credential cache and the usage stream, shared by
+   * every instance. Unset (or blank): single-instance mode, all of it in this process.
+   */
+  REDIS_URL: z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    z.url().optional(),
+  ),
   GNOMON_DATA_DIR: z.string().optional(),
   GNOMON_SERVICE_TOKEN: z.string().min(16).optional(),
   GNOMON_API_KEY_PEPPER: z.string().min(16).optional(),
@@ -76,6 +81,7 @@ export const GatewayEnv = z.object({
     .min(1024)
     .max(100 * 1024 * 1024)
     .default(20 * 1024 * 1024),
+  /** With Redis: whether this instance also consumes the usage stream (single-instance mode always writes). */
   GNOMON_EVENT_CONSUMER: Flag.default(true),
   /** Namespace of every Redis key and stream the gateway uses (one per deployment). */
   GNOMON_REDIS_PREFIX: z

@@ -3,6 +3,7 @@ import { ModelRouter } from '@gnomon/llm';
 import type { FastifyRequest } from 'fastify';
 import { GatewayAuth } from '../auth/gateway-auth';
 import { TenantPolicyCache } from '../platform/tenant-policies';
+import { TenantProviders } from '../platform/tenant-providers';
 
 @Controller('v1')
 export class ModelsController {
@@ -10,6 +11,7 @@ export class ModelsController {
     private readonly auth: GatewayAuth,
     private readonly policies: TenantPolicyCache,
     private readonly router: ModelRouter,
+    private readonly tenantProviders: TenantProviders,
   ) {}
 
   /** The models (and route aliases) this tenant may call on this gateway, OpenAI list shape. */
@@ -20,7 +22,7 @@ export class ModelsController {
     return {
       object: 'list',
       data: this.router
-        .listAllowed(policies.routes)
+        .listAllowed(policies.routes, this.tenantProviders.forTenant(policies.credentials).offers)
         .map((model) => ({ ...model, object: 'model', created: 0 })),
     };
   }

@@ -13,8 +13,9 @@ export class GatewayError extends Error {
     message: string,
     readonly headers: Record<string, string> = {},
     readonly param: string | null = null,
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, cause === undefined ? undefined : { cause });
     this.name = 'GatewayError';
     this.status = GATEWAY_ERROR_CODES[code].status;
   }

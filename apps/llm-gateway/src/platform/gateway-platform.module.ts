@@ -3,33 +3,40 @@ import {
   Inject,
   Module,
   type DynamicModule,
+  type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import {
-  CredentialAuthenticator,
-  DbCredentialSource,
-  RedisCredentialCache,
-  SecretHasher,
-} from '@gnomon/auth';
+import { CredentialAuthenticator, DbCredentialSource, SecretHasher } from '@gnomon/auth';
 import { connectDatabase, TenantDatabase, type DatabaseConnection } from '@gnomon/db';
-import { Governor, ProviderBreakers } from '@gnomon/governance';
+import { ProviderBreakers } from '@gnomon/governance';
 import { ModelRouter } from '@gnomon/llm';
 import { MetricsRegistry, type Logger } from '@gnomon/observability';
-import { Redis } from 'ioredis';
 import type { GatewayConfig } from '../config/gateway.config';
-import { EventSpendSource } from '../usage/event-spend-source';
-import { usageStreamKey } from '../usage/usage-stream.consumer';
 import { buildProviderRegistry } from './provider-registry';
+import { createRedisState } from './redis-state';
+import { createSingleInstanceState } from './single-instance-state';
+import {
+  IDEMPOTENCY_RECORDS,
+  STATE_BACKEND,
+  USAGE_EVENT_LOG,
+  USAGE_GOVERNOR,
+  type StateBackend,
+} from './state-backend';
 import { TenantPolicyCache } from './tenant-policies';
 import { DATABASE, GATEWAY_CONFIG, LOGGER, PROVIDERS, REDIS } from './tokens';
 
-/** The gateway's process-wide infrastructure: Postgres (off the hot path), Redis, providers. */
+/**
+ * The gateway's process-wide infrastructure: Postgres (off the hot path), the hot-path state
+ * (Redis when REDIS_URL is set, else this process: single-instance mode), providers. The state
+ * backend is chosen here, once, by configuration; everything else depends on its ports
+ * (USAGE_GOVERNOR, USAGE_EVENT_LOG, IDEMPOTENCY_RECORDS, the credential cache).
+ */
 @Global()
 @Module({})
-export class GatewayPlatformModule implements OnApplicationShutdown {
+export class GatewayPlatformModule implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(DATABASE) private readonly database: DatabaseConnection,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(STATE_BACKEND) private readonly state: StateBackend,
     private readonly authenticator: CredentialAuthenticator,
   ) {}
 
@@ -70,42 +77,48 @@ export class GatewayPlatformModule implements OnApplicationShutdown {
           useFactory: (db: DatabaseConnection) => new TenantDatabase(db),
         },
         {
-          provide: REDIS,
-          useFactory: () =>
-            // A hung or absent Redis fails calls within 2 s (fail closed), never queues them forever.
-            new Redis(config.env.REDIS_URL, {
-              maxRetriesPerRequest: 1,
-              commandTimeout: 2_000,
-              connectionName: 'gnomon-llm-gateway',
-            }),
+          provide: STATE_BACKEND,
+          inject: [TenantDatabase],
+          useFactory: (db: TenantDatabase): StateBackend =>
+            config.env.REDIS_URL
+              ? createRedisState(config, db, logger)
+              : createSingleInstanceState(db, logger),
+        },
+        // The Redis connection (null in single-instance mode), for what has no port yet.
+        { provide: REDIS, inject: [STATE_BACKEND], useFactory: (s: StateBackend) => s.redis },
+        {
+          provide: USAGE_GOVERNOR,
+          inject: [STATE_BACKEND],
+          useFactory: (s: StateBackend) => s.governor,
+        },
+        {
+          provide: USAGE_EVENT_LOG,
+          inject: [STATE_BACKEND],
+          useFactory: (s: StateBackend) => s.usageEvents,
+        },
+        {
+          provide: IDEMPOTENCY_RECORDS,
+          inject: [STATE_BACKEND],
+          useFactory: (s: StateBackend) => s.idempotency,
         },
         {
           provide: CredentialAuthenticator,
-          inject: [TenantDatabase, REDIS],
-          useFactory: async (db: TenantDatabase, redis: Redis) => {
+          inject: [TenantDatabase, STATE_BACKEND],
+          useFactory: async (db: TenantDatabase, state: StateBackend) => {
             const authenticator = new CredentialAuthenticator(
               new SecretHasher(config.secrets.apiKeyPepper),
               new DbCredentialSource(db),
-              new RedisCredentialCache(redis),
+              state.credentialCache,
             );
             await authenticator.start();
             return authenticator;
           },
         },
         {
-          provide: Governor,
-          inject: [REDIS, TenantDatabase],
-          useFactory: (redis: Redis, db: TenantDatabase) =>
-            new Governor(redis, new EventSpendSource(db), {
-              keyPrefix: config.env.GNOMON_REDIS_PREFIX,
-              eventStream: usageStreamKey(config.env.GNOMON_REDIS_PREFIX),
-            }),
-        },
-        {
           provide: TenantPolicyCache,
           inject: [TenantDatabase],
           useFactory: (db: TenantDatabase) => {
-            const cache = new TenantPolicyCache(db);
+            const cache = new TenantPolicyCache(db, config.secrets.encryptionKey);
             cache.configure(config.env.GNOMON_POLICY_TTL_MS);
             return cache;
           },
@@ -120,17 +133,25 @@ export class GatewayPlatformModule implements OnApplicationShutdown {
         ProviderBreakers,
         DATABASE,
         TenantDatabase,
+        STATE_BACKEND,
         REDIS,
+        USAGE_GOVERNOR,
+        USAGE_EVENT_LOG,
+        IDEMPOTENCY_RECORDS,
         CredentialAuthenticator,
-        Governor,
         TenantPolicyCache,
       ],
     };
   }
 
+  async onApplicationBootstrap(): Promise<void> {
+    await this.state.start();
+  }
+
+  /** After HTTP has drained: the last usage events are written before Postgres closes. */
   async onApplicationShutdown(): Promise<void> {
     await this.authenticator.stop();
-    await this.redis.quit().catch(() => undefined);
+    await this.state.stop();
     await this.database.close();
   }
 }

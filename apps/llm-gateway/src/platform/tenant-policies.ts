@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { LlmRouteConfig, type RateLimits } from '@gnomon/contracts';
+import { CredentialCipher } from '@gnomon/auth';
 import { TenantDatabase, tenantScope } from '@gnomon/db';
+import type { TenantCredential } from './tenant-providers';
 
 export interface BudgetRule {
   scope: 'tenant' | 'apiKey';
@@ -16,6 +18,8 @@ export interface TenantPolicies {
   limits: RateLimits;
   budgets: BudgetRule[];
   routes: LlmRouteConfig | null;
+  /** The tenant's own provider keys, decrypted. */
+  credentials: TenantCredential[];
 }
 
 interface Entry {
@@ -40,7 +44,14 @@ export class TenantPolicyCache {
   private readonly entries = new Map<string, Entry>();
   private ttlMs = 5_000;
 
-  constructor(private readonly db: TenantDatabase) {}
+  private readonly cipher: CredentialCipher;
+
+  constructor(
+    private readonly db: TenantDatabase,
+    encryptionKey: string,
+  ) {
+    this.cipher = new CredentialCipher(encryptionKey);
+  }
 
   configure(ttlMs: number): void {
     this.ttlMs = ttlMs;
@@ -62,7 +73,7 @@ export class TenantPolicyCache {
 
   private async load(tenantId: string): Promise<TenantPolicies> {
     const policies = await this.db.inTenant(tenantScope(tenantId), async (t) => {
-      const [tenant, limits, budgets, routes] = await Promise.all([
+      const [tenant, limits, budgets, routes, credentials] = await Promise.all([
         t.db.tenant.findFirst({
           where: { id: tenantId },
           select: { status: true, deletedAt: true },
@@ -70,6 +81,10 @@ export class TenantPolicyCache {
         t.db.rateLimitPolicy.findMany({ where: { tenantId } }),
         t.db.budgetPolicy.findMany({ where: { tenantId } }),
         t.db.llmRouteConfig.findUnique({ where: { tenantId } }),
+        t.db.providerCredential.findMany({
+          where: { tenantId, revokedAt: null },
+          orderBy: { createdAt: 'asc' },
+        }),
       ]);
       const tenantLimits = limits.find((l) => l.subject === 'TENANT');
       const userLimits = limits.find((l) => l.subject === 'USER');
@@ -90,6 +105,21 @@ export class TenantPolicyCache {
           softThresholdPct: b.softThresholdPct,
         })),
         routes: parsedRoutes?.success ? parsedRoutes.data : null,
+        credentials: credentials.flatMap((c) => {
+          try {
+            const apiKey = this.cipher.open(
+              {
+                ciphertext: Buffer.from(c.ciphertext),
+                iv: Buffer.from(c.iv),
+                authTag: Buffer.from(c.authTag),
+              },
+              tenantId,
+            );
+            return [{ id: c.id, provider: c.provider, apiKey, baseUrl: c.baseUrl }];
+          } catch {
+            return []; // sealed under another key: unusable, never fatal for the tenant's calls
+          }
+        }),
       };
     });
     this.entries.set(tenantId, { policies, loadedAt: Date.now(), refreshing: null });

@@ -1,24 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Governor } from '@gnomon/governance';
+import type { UsageGovernor } from '@gnomon/governance';
 import type { Logger } from '@gnomon/observability';
-import type { Redis } from 'ioredis';
-import { GATEWAY_CONFIG, LOGGER, REDIS } from '../platform/tokens';
+import { USAGE_EVENT_LOG, USAGE_GOVERNOR } from '../platform/state-backend';
+import { LOGGER } from '../platform/tokens';
 import { toStreamFields, type UsageEvent } from './usage-event';
-import { usageStreamKey } from './usage-stream.consumer';
-import type { GatewayConfig } from '../config/gateway.config';
+import type { UsageEventLog } from './usage-event-log';
 
 /**
- * Closes the books on a call: one Redis round trip that turns the reservation into real spend
- * (or releases it) and appends the usage event, atomically. Calls refused before any
+ * Closes the books on a call: one governor settlement that turns the reservation into real
+ * spend (or releases it) and records the usage event, atomically. Calls refused before any
  * reservation only append their event.
  */
 @Injectable()
 export class UsageRecorder {
   constructor(
-    private readonly governor: Governor,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(USAGE_GOVERNOR) private readonly governor: UsageGovernor,
+    @Inject(USAGE_EVENT_LOG) private readonly events: UsageEventLog,
     @Inject(LOGGER) private readonly logger: Logger,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
   async settle(reservationId: string, event: UsageEvent): Promise<void> {
@@ -37,14 +35,7 @@ export class UsageRecorder {
 
   async appendOnly(event: UsageEvent): Promise<void> {
     try {
-      await this.redis.xadd(
-        usageStreamKey(this.config.env.GNOMON_REDIS_PREFIX),
-        'MAXLEN',
-        '~',
-        '1000000',
-        '*',
-        ...Object.entries(toStreamFields(event)).flat(),
-      );
+      await this.events.append(toStreamFields(event));
     } catch (error) {
       this.logger.error({ err: error, usageEvent: event }, 'could not record a refused model call');
     }

@@ -1,16 +1,13 @@
-import {
-  Inject,
-  Injectable,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
-import { TenantDatabase, tenantScope } from '@gnomon/db';
+import { Inject, Injectable } from '@nestjs/common';
+import type { TenantDatabase } from '@gnomon/db';
 import type { Logger } from '@gnomon/observability';
 import type { Redis } from 'ioredis';
 import { hostname } from 'node:os';
 import type { GatewayConfig } from '../config/gateway.config';
-import { GATEWAY_CONFIG, LOGGER, REDIS } from '../platform/tokens';
+import { USAGE_EVENT_LOG } from '../platform/state-backend';
+import { persistUsageEvents } from './persist-usage-events';
 import { fromStreamFields, type UsageEvent } from './usage-event';
+import type { UsageEventLog } from './usage-event-log';
 
 export const USAGE_GROUP = 'gnomon-usage';
 
@@ -20,17 +17,32 @@ export function usageStreamKey(prefix: string): string {
 }
 const BATCH = 500;
 const CLAIM_IDLE_MS = 30_000;
+const STREAM_MAX_LEN = '1000000';
 
 type StreamEntry = [id: string, fields: string[]];
 
 /**
- * Moves usage events from the Redis stream into `llm_events`. At-least-once: an entry is
- * acknowledged only after its row is committed, and inserts skip ids already present, so a
- * crash between insert and ack neither loses nor duplicates an event. Entries a dead consumer
- * left pending are claimed after 30 s.
+ * The app's handle on the usage event log chosen by configuration (the Redis stream below, or
+ * the in-process queue of single-instance mode); GatewayPlatformModule starts and stops it.
  */
 @Injectable()
-export class UsageStreamConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+export class UsageStreamConsumer {
+  constructor(@Inject(USAGE_EVENT_LOG) private readonly log: UsageEventLog) {}
+
+  /** Persists everything recorded so far to `llm_events` now (tests, tools). */
+  drain(): Promise<number> {
+    return this.log.drain();
+  }
+}
+
+/**
+ * Usage events in a Redis stream, moved into `llm_events` by a consumer group. At-least-once:
+ * an entry is acknowledged only after its row is committed, and inserts skip ids already
+ * present, so a crash between insert and ack neither loses nor duplicates an event. Entries a
+ * dead consumer left pending are claimed after 30 s. With GNOMON_EVENT_CONSUMER=0 this instance
+ * only appends (another one consumes).
+ */
+export class RedisUsageStream implements UsageEventLog {
   private running = false;
   private loop: Promise<void> | null = null;
   private reader: Redis | null = null;
@@ -38,15 +50,26 @@ export class UsageStreamConsumer implements OnApplicationBootstrap, OnApplicatio
   private readonly stream: string;
 
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    private readonly redis: Redis,
     private readonly db: TenantDatabase,
-    @Inject(LOGGER) private readonly logger: Logger,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly logger: Logger,
+    private readonly config: GatewayConfig,
   ) {
     this.stream = usageStreamKey(config.env.GNOMON_REDIS_PREFIX);
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  async append(fields: Record<string, string>): Promise<void> {
+    await this.redis.xadd(
+      this.stream,
+      'MAXLEN',
+      '~',
+      STREAM_MAX_LEN,
+      '*',
+      ...Object.entries(fields).flat(),
+    );
+  }
+
+  async start(): Promise<void> {
     if (!this.config.env.GNOMON_EVENT_CONSUMER) return;
     await this.ensureGroup();
     // Blocking reads get their own connection so they never delay the hot path's commands.
@@ -55,13 +78,12 @@ export class UsageStreamConsumer implements OnApplicationBootstrap, OnApplicatio
     this.loop = this.run();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async stop(): Promise<void> {
     this.running = false;
     this.reader?.disconnect();
     await this.loop?.catch(() => undefined);
   }
 
-  /** Persists everything currently in the stream (used by tests and on shutdown paths). */
   async drain(): Promise<number> {
     await this.ensureGroup();
     let total = 0;
@@ -119,28 +141,12 @@ export class UsageStreamConsumer implements OnApplicationBootstrap, OnApplicatio
   }
 
   private async persist(entries: StreamEntry[]): Promise<void> {
-    const byTenant = new Map<string, UsageEvent[]>();
-    for (const [, flat] of entries) {
+    const events: UsageEvent[] = entries.map(([, flat]) => {
       const fields: Record<string, string> = {};
       for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]] = flat[i + 1];
-      const event = fromStreamFields(fields);
-      if (!event.id || !event.tenantId) continue;
-      (byTenant.get(event.tenantId) ?? byTenant.set(event.tenantId, []).get(event.tenantId)!).push(
-        event,
-      );
-    }
-    for (const [tenantId, events] of byTenant) {
-      await this.db.inTenant(tenantScope(tenantId), (t) =>
-        t.db.llmEvent.createMany({
-          data: events.map((event) => ({
-            ...event,
-            costMicros: BigInt(event.costMicros),
-            createdAt: new Date(event.createdAt),
-          })),
-          skipDuplicates: true,
-        }),
-      );
-    }
+      return fromStreamFields(fields);
+    });
+    await persistUsageEvents(this.db, events);
     await this.redis.xack(this.stream, USAGE_GROUP, ...entries.map(([id]) => id));
   }
 }
