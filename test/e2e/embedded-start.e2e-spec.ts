@@ -3,6 +3,7 @@
 // over real HTTP: the control plane, and the LLM gateway in single-instance mode.
 import OpenAI from 'openai';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -101,7 +102,10 @@ async function api(
 
 describe('npm start on embedded defaults', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gnomon-e2e-'));
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  let port = 0;
+  beforeAll(async () => {
+    port = await freePortPair();
+  });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('starts on PGlite, prints the admin key once, and keeps data across restarts', async () => {
@@ -194,3 +198,23 @@ describe('npm start on embedded defaults', () => {
     }
   });
 });
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '0.0.0.0', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Two adjacent free ports (control plane, gateway), below the kernel's ephemeral range
+ * (32768+) so an outgoing connection cannot take one between this check and the start.
+ */
+async function freePortPair(): Promise<number> {
+  for (let i = 0; i < 100; i++) {
+    const port = 10_000 + 2 * Math.floor(Math.random() * 10_000);
+    if ((await canListen(port)) && (await canListen(port + 1))) return port;
+  }
+  throw new Error('no free port pair found');
+}
