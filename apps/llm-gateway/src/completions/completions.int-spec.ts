@@ -141,4 +141,43 @@ describe('POST /v1/chat/completions with the official openai SDK', () => {
       }),
     ).rejects.toMatchObject({ status: 403, code: 'model_not_allowed' });
   });
+
+  it('accepts the service credential with tenant and run/step attribution, under the same governance', async () => {
+    const tenant = await h.createTenant();
+    const service = h.client(h.config.secrets.serviceToken, 0, {
+      defaultHeaders: {
+        'x-gnomon-tenant': tenant.tenantId,
+        'x-gnomon-run-id': 'run-42',
+        'x-gnomon-step-id': 'step-7',
+      },
+    });
+    const answer = await service.chat.completions.create({
+      model: 'simulated/sim-small',
+      messages: [{ role: 'user', content: 'from the orchestrator' }],
+    });
+    expect(answer.choices[0].message.content).toBeTruthy();
+    await h.drainEvents();
+    const [event] = await h.events(tenant.tenantId);
+    expect(event).toMatchObject({
+      run_id: 'run-42',
+      step_id: 'step-7',
+      api_key_id: null,
+      status: 'SUCCEEDED',
+    });
+
+    await h.setBudget(tenant.tenantId, 1);
+    await expect(
+      service.chat.completions.create({
+        model: 'simulated/sim-small',
+        messages: [{ role: 'user', content: 'again' }],
+      }),
+    ).rejects.toMatchObject({ status: 402, code: 'budget_exceeded' });
+    const noTenant = h.client(h.config.secrets.serviceToken);
+    await expect(
+      noTenant.chat.completions.create({
+        model: 'simulated/sim-small',
+        messages: [{ role: 'user', content: 'x' }],
+      }),
+    ).rejects.toMatchObject({ status: 400, code: 'invalid_request' });
+  });
 });
