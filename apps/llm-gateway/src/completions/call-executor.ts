@@ -5,6 +5,7 @@ import { ProviderError, type ProviderAdapter, type RouteTarget } from '@gnomon/l
 import type { GatewayConfig } from '../config/gateway.config';
 import { GATEWAY_CONFIG } from '../platform/tokens';
 import type { AdmittedCall } from './admission';
+import { callDeadline } from './call-deadline';
 import { providerRequest } from './call-plan';
 
 export interface CompletedCall {
@@ -67,22 +68,23 @@ export class CallExecutor {
     clientSignal: AbortSignal,
     count: AttemptCount = { attempts: 0 },
   ): Promise<CompletedCall> {
-    const signal = AbortSignal.any([
-      clientSignal,
-      AbortSignal.timeout(call.plan.route.requestTimeoutMs),
-    ]);
-    return this.failover(
-      call,
-      async (target) => {
-        count.attempts += 1;
-        const completion = await this.adapter(call, target).complete(
-          providerRequest(call.request, target, call.plan),
-          { signal },
-        );
-        return { completion, target, attempts: count.attempts };
-      },
-      clientSignal,
-    );
+    const deadline = callDeadline(clientSignal, call.plan.route.requestTimeoutMs);
+    try {
+      return await this.failover(
+        call,
+        async (target) => {
+          count.attempts += 1;
+          const completion = await this.adapter(call, target).complete(
+            providerRequest(call.request, target, call.plan),
+            { signal: deadline.signal },
+          );
+          return { completion, target, attempts: count.attempts };
+        },
+        clientSignal,
+      );
+    } finally {
+      deadline.dispose();
+    }
   }
 
   async openStream(
@@ -95,20 +97,16 @@ export class CallExecutor {
       call,
       async (target) => {
         count.attempts += 1;
-        const upstream = new AbortController();
-        const signal = AbortSignal.any([
-          clientSignal,
-          upstream.signal,
-          AbortSignal.timeout(call.plan.route.requestTimeoutMs),
-        ]);
+        const upstream = callDeadline(clientSignal, call.plan.route.requestTimeoutMs);
         const iterator = this.adapter(call, target)
-          .stream(providerRequest(call.request, target, call.plan), { signal })
+          .stream(providerRequest(call.request, target, call.plan), { signal: upstream.signal })
           [Symbol.asyncIterator]();
         const head: ChatCompletionChunk[] = [];
-        const firstTokenTimer = setTimeout(
-          () => upstream.abort(),
-          call.plan.route.firstTokenTimeoutMs,
-        );
+        let firstTokenMissed = false;
+        const firstTokenTimer = setTimeout(() => {
+          firstTokenMissed = true;
+          upstream.abort();
+        }, call.plan.route.firstTokenTimeoutMs);
         try {
           for (;;) {
             const next = await iterator.next();
@@ -117,7 +115,8 @@ export class CallExecutor {
             if (hasToken(next.value)) break;
           }
         } catch (error) {
-          if (upstream.signal.aborted && !clientSignal.aborted) {
+          upstream.dispose();
+          if (firstTokenMissed && !clientSignal.aborted) {
             throw new ProviderError(
               target.provider,
               'timeout',
@@ -130,7 +129,11 @@ export class CallExecutor {
         }
         let end!: (error?: unknown) => void;
         const ended = new Promise<void>((resolve, reject) => {
-          end = (error) => (error === undefined ? resolve() : reject(asError(error)));
+          end = (error) => {
+            upstream.dispose();
+            if (error === undefined) resolve();
+            else reject(asError(error));
+          };
         });
         ended.catch(() => undefined); // awaited by the breaker; never an unhandled rejection
         return {
