@@ -46,7 +46,8 @@ export class GatewayAuth {
     if (!match)
       throw new GatewayError('invalid_api_key', 'send an API key as "Authorization: Bearer <key>"');
     const secret = match[1];
-    if (this.isServiceToken(secret)) return this.serviceCaller(request);
+    // Tenant keys are recognisable by their prefix: only other secrets can be the service token.
+    if (!/^gn[mp]_/.test(secret) && this.isServiceToken(secret)) return this.serviceCaller(request);
 
     const result = await this.authenticator.authenticate(secret).catch((error: unknown) => {
       // The credential store (Redis or Postgres) is down: fail closed, and say so.

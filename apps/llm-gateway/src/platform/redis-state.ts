@@ -28,6 +28,8 @@ export function createRedisState(
     // A command that timed out was already answered (503); replaying it after a reconnect would
     // re-run admissions and idempotency claims nobody is waiting for.
     autoResendUnfulfilledCommands: false,
+    // Commands issued in the same tick share one write (admit, settle and auth of concurrent calls).
+    enableAutoPipelining: true,
     connectionName: 'gnomon-llm-gateway',
   });
   const prefix = config.env.GNOMON_REDIS_PREFIX;

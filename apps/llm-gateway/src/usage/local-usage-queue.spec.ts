@@ -12,7 +12,7 @@ interface Row {
   createdAt: Date;
 }
 
-/** llm_events as createMany + skipDuplicates sees it, with failures and a gate on demand. */
+/** llm_events as the insert … on conflict do nothing sees it, with failures and a gate on demand. */
 class FakeDatabase {
   readonly rows = new Map<string, Row>();
   inserts = 0;
@@ -21,17 +21,30 @@ class FakeDatabase {
   gate: { tenantId: string; opened: Promise<void> } | null = null;
 
   inTenant(scope: { tenantId: string }, work: (t: unknown) => Promise<unknown>): Promise<unknown> {
-    const createMany = async ({ data }: { data: Row[] }) => {
+    // The unnest() insert of persistUsageEvents: column arrays in the INSERT's column order.
+    const $executeRaw = async (_sql: TemplateStringsArray, ...columns: unknown[][]) => {
       if (this.gate?.tenantId === scope.tenantId) await this.gate.opened;
       if (this.failures > 0) {
         this.failures -= 1;
         throw new Error('postgres unreachable');
       }
       this.inserts += 1;
-      for (const row of data) if (!this.rows.has(row.id)) this.rows.set(row.id, row);
-      return { count: data.length };
+      const [ids, tenants, , , apiKeys] = columns as string[][];
+      const costs = columns[18] as string[];
+      const createdAt = columns[22] as string[];
+      ids.forEach((id, i) => {
+        if (this.rows.has(id)) return;
+        this.rows.set(id, {
+          id,
+          tenantId: tenants[i],
+          apiKeyId: apiKeys[i],
+          costMicros: BigInt(costs[i]),
+          createdAt: new Date(createdAt[i]),
+        });
+      });
+      return ids.length;
     };
-    return work({ db: { llmEvent: { createMany } } });
+    return work({ db: { $executeRaw } });
   }
 
   /** The EventSpendSource query over the fake table. */

@@ -18,15 +18,25 @@ export async function persistUsageEvents(
     else byTenant.set(event.tenantId, [event]);
   }
   for (const [tenantId, list] of byTenant) {
-    await db.inTenant(tenantScope(tenantId), (t) =>
-      t.db.llmEvent.createMany({
-        data: list.map((event) => ({
-          ...event,
-          costMicros: BigInt(event.costMicros),
-          createdAt: new Date(event.createdAt),
-        })),
-        skipDuplicates: true,
-      }),
+    // One multi-row INSERT per tenant (arrays unnested in SQL): Prisma's createMany costs
+    // ~0.3 ms of CPU per row, this a few microseconds.
+    const column = <K extends keyof UsageEvent>(key: K) => list.map((event) => event[key]);
+    await db.inTenant(
+      tenantScope(tenantId),
+      (t) => t.db.$executeRaw`
+      insert into llm_events (id, tenant_id, request_id, idempotency_key, api_key_id, user_id, run_id,
+        step_id, model, provider, provider_model, simulated, stream, status, error_code, input_tokens,
+        output_tokens, cached_tokens, cost_micros, latency_ms, ttft_ms, attempts, created_at)
+      select * from unnest(
+        ${column('id')}::uuid[], ${column('tenantId')}::uuid[], ${column('requestId')}::text[],
+        ${column('idempotencyKey')}::text[], ${column('apiKeyId')}::uuid[], ${column('userId')}::text[],
+        ${column('runId')}::text[], ${column('stepId')}::text[], ${column('model')}::text[],
+        ${column('provider')}::text[], ${column('providerModel')}::text[], ${column('simulated')}::boolean[],
+        ${column('stream')}::boolean[], ${column('status')}::"LlmCallStatus"[], ${column('errorCode')}::text[],
+        ${column('inputTokens')}::int[], ${column('outputTokens')}::int[], ${column('cachedTokens')}::int[],
+        ${list.map((event) => String(event.costMicros))}::bigint[], ${column('latencyMs')}::int[],
+        ${column('ttftMs')}::int[], ${column('attempts')}::int[], ${column('createdAt')}::timestamptz[])
+      on conflict (id) do nothing`,
     );
   }
 }

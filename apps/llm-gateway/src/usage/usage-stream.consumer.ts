@@ -17,6 +17,8 @@ export function usageStreamKey(prefix: string): string {
 }
 const BATCH = 500;
 const CLAIM_IDLE_MS = 30_000;
+const CLAIM_EVERY_MS = 5_000;
+const BATCH_WAIT_MS = 200;
 const STREAM_MAX_LEN = '1000000';
 
 type StreamEntry = [id: string, fields: string[]];
@@ -94,6 +96,8 @@ export class RedisUsageStream implements UsageEventLog {
     }
   }
 
+  private lastClaimAt = 0;
+
   private async ensureGroup(): Promise<void> {
     await this.redis
       .xgroup('CREATE', this.stream, USAGE_GROUP, '0', 'MKSTREAM')
@@ -105,7 +109,10 @@ export class RedisUsageStream implements UsageEventLog {
   private async run(): Promise<void> {
     while (this.running) {
       try {
-        await this.pass(1_000);
+        // Let events accumulate between passes: one insert of many rows costs little more
+        // than one of a single row, and the serving process pays for every pass.
+        if ((await this.pass(1_000)) > 0 && this.running)
+          await new Promise((resolve) => setTimeout(resolve, BATCH_WAIT_MS));
       } catch (error) {
         if (!this.running) return;
         this.logger.error({ err: error }, 'usage consumer pass failed; retrying');
@@ -115,7 +122,10 @@ export class RedisUsageStream implements UsageEventLog {
   }
 
   private async pass(blockMs: number): Promise<number> {
-    const claimed = await this.claimStale();
+    // Entries a dead consumer left behind are looked for now and then, not on every pass.
+    const claimDue = Date.now() - this.lastClaimAt >= CLAIM_EVERY_MS;
+    if (claimDue) this.lastClaimAt = Date.now();
+    const claimed = claimDue ? await this.claimStale() : [];
     const client = blockMs > 0 && this.reader ? this.reader : this.redis;
     const args = ['GROUP', USAGE_GROUP, this.consumer, 'COUNT', String(BATCH)];
     if (blockMs > 0) args.push('BLOCK', String(blockMs));
