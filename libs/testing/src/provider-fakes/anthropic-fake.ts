@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   estimateFakeUsage,
@@ -14,6 +14,7 @@ import {
   type FakeToolCall,
   type FakeUsage,
 } from './fake-script';
+import { readFakeRequest, sendFakeJson } from './fake-http';
 
 /**
  * A local Anthropic Messages API (`POST /v1/messages`, JSON and SSE with the real event names),
@@ -71,19 +72,19 @@ export async function startAnthropicFake(
 
   const server = createServer((req, res) => {
     res.on('error', () => undefined);
-    void readRequest(req).then(async (request) => {
+    void readFakeRequest(req).then(async (request) => {
       requests.push(request);
       sequence += 1;
       const requestId = `req_fake${sequence}`;
       res.setHeader('request-id', requestId);
       const path = request.path.split('?')[0] ?? '';
       if (options.apiKey !== undefined && apiKeyOf(request) !== options.apiKey) {
-        sendJson(res, 401, errorBody('authentication_error', 'invalid x-api-key', requestId));
+        sendFakeJson(res, 401, errorBody('authentication_error', 'invalid x-api-key', requestId));
       } else if (req.method === 'POST' && path === '/v1/messages') {
         await answer(res, request, script.next(request), `msg_fake${sequence}`, requestId);
       } else {
         const message = `Unknown route ${req.method ?? ''} ${path}`;
-        sendJson(res, 404, errorBody('not_found_error', message, requestId));
+        sendFakeJson(res, 404, errorBody('not_found_error', message, requestId));
       }
     });
   });
@@ -131,7 +132,7 @@ async function answer(
       return sendStatus(res, step, requestId);
     case 'ok': {
       await fakeDelay(step.delayMs);
-      if (!streaming) return sendJson(res, 200, messageBody(id, model, step, request.rawBody));
+      if (!streaming) return sendFakeJson(res, 200, messageBody(id, model, step, request.rawBody));
       return writeEvents(res, streamEvents(id, model, step, request.rawBody), step.chunkDelayMs);
     }
     case 'cut':
@@ -180,7 +181,7 @@ function sendStatus(res: ServerResponse, step: FakeStatusStep, requestId: string
     }
     const message = `Injected HTTP ${step.status} from the Anthropic fake.`;
     const body = step.body ?? errorBody(errorType(step.status), message, requestId);
-    sendJson(res, step.status, body, headers);
+    sendFakeJson(res, step.status, body, headers);
   });
 }
 
@@ -387,40 +388,4 @@ async function writeEvents(
     res.write('event: content_block_delta\ndata: {"type": "content_block_delta", "index": 0,\n\n');
   }
   res.end();
-}
-
-async function readRequest(req: IncomingMessage): Promise<FakeRequest> {
-  const parts: Buffer[] = [];
-  for await (const part of req) parts.push(part as Buffer);
-  const rawBody = Buffer.concat(parts).toString('utf8');
-  let body: unknown;
-  try {
-    body = rawBody === '' ? undefined : JSON.parse(rawBody);
-  } catch {
-    body = undefined;
-  }
-  return {
-    method: req.method ?? 'GET',
-    path: req.url ?? '/',
-    headers: req.headers,
-    body,
-    rawBody,
-    receivedAt: Date.now(),
-  };
-}
-
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  if (res.destroyed) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    ...headers,
-    'content-type': 'application/json',
-    'content-length': String(Buffer.byteLength(text)),
-  });
-  res.end(text);
 }

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   estimateFakeUsage,
@@ -14,6 +14,7 @@ import {
   type FakeToolCall,
   type FakeUsage,
 } from './fake-script';
+import { readFakeRequest, sendFakeJson } from './fake-http';
 
 /**
  * A local Gemini API (`POST /v1beta/models/{model}:generateContent` and
@@ -82,13 +83,13 @@ export async function startGeminiFake(options: GeminiFakeOptions = {}): Promise<
 
   const server = createServer((req, res) => {
     res.on('error', () => undefined);
-    void readRequest(req).then(async (request) => {
+    void readFakeRequest(req).then(async (request) => {
       requests.push(request);
       const url = new URL(request.path, 'http://fake');
       const route = ROUTE.exec(url.pathname);
       const key = req.headers['x-goog-api-key'] ?? url.searchParams.get('key');
       if (options.apiKey !== undefined && key !== options.apiKey) {
-        sendJson(res, 400, apiKeyInvalidBody());
+        sendGeminiJson(res, 400, apiKeyInvalidBody());
       } else if (req.method === 'POST' && route) {
         sequence += 1;
         const streaming = route[3] === 'streamGenerateContent';
@@ -96,7 +97,7 @@ export async function startGeminiFake(options: GeminiFakeOptions = {}): Promise<
         await answer(res, request, script.next(request), frame, streaming);
       } else {
         const message = `Unknown route ${req.method ?? ''} ${url.pathname}`;
-        sendJson(res, 404, errorBody(404, message));
+        sendGeminiJson(res, 404, errorBody(404, message));
       }
     });
   });
@@ -143,7 +144,7 @@ async function answer(
       return sendStatus(res, step);
     case 'ok': {
       await fakeDelay(step.delayMs);
-      if (!streaming) return sendJson(res, 200, responseBody(frame, step, request.rawBody));
+      if (!streaming) return sendGeminiJson(res, 200, responseBody(frame, step, request.rawBody));
       return writeStream(res, streamChunks(frame, step, request.rawBody), step.chunkDelayMs);
     }
     case 'cut':
@@ -192,7 +193,12 @@ function sendStatus(res: ServerResponse, step: FakeStatusStep): Promise<void> {
             },
           ]
         : undefined;
-    sendJson(res, step.status, step.body ?? errorBody(step.status, message, details), headers);
+    sendGeminiJson(
+      res,
+      step.status,
+      step.body ?? errorBody(step.status, message, details),
+      headers,
+    );
   });
 }
 
@@ -336,38 +342,11 @@ async function writeStream(
   res.end();
 }
 
-async function readRequest(req: IncomingMessage): Promise<FakeRequest> {
-  const parts: Buffer[] = [];
-  for await (const part of req) parts.push(part as Buffer);
-  const rawBody = Buffer.concat(parts).toString('utf8');
-  let body: unknown;
-  try {
-    body = rawBody === '' ? undefined : JSON.parse(rawBody);
-  } catch {
-    body = undefined;
-  }
-  return {
-    method: req.method ?? 'GET',
-    path: req.url ?? '/',
-    headers: req.headers,
-    body,
-    rawBody,
-    receivedAt: Date.now(),
-  };
-}
-
-function sendJson(
+function sendGeminiJson(
   res: ServerResponse,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  if (res.destroyed) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    ...headers,
-    'content-type': 'application/json; charset=UTF-8',
-    'content-length': String(Buffer.byteLength(text)),
-  });
-  res.end(text);
+  sendFakeJson(res, status, body, headers, 'application/json; charset=UTF-8');
 }

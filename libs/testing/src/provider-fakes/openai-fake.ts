@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   estimateFakeUsage,
@@ -13,6 +13,7 @@ import {
   type FakeStep,
   type FakeUsage,
 } from './fake-script';
+import { readFakeRequest, sendFakeJson } from './fake-http';
 
 /**
  * A local OpenAI Chat Completions server speaking the real wire format (JSON and SSE), so the
@@ -57,14 +58,14 @@ export async function startOpenAiFake(options: OpenAiFakeOptions = {}): Promise<
 
   const server = createServer((req, res) => {
     res.on('error', () => undefined);
-    void readRequest(req).then(async (request) => {
+    void readFakeRequest(req).then(async (request) => {
       requests.push(request);
       const path = request.path.split('?')[0] ?? '';
       if (
         options.apiKey !== undefined &&
         req.headers.authorization !== `Bearer ${options.apiKey}`
       ) {
-        sendJson(
+        sendFakeJson(
           res,
           401,
           errorBody('Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key'),
@@ -76,12 +77,12 @@ export async function startOpenAiFake(options: OpenAiFakeOptions = {}): Promise<
           created: 1_700_000_000,
           owned_by: 'openai-fake',
         }));
-        sendJson(res, 200, { object: 'list', data });
+        sendFakeJson(res, 200, { object: 'list', data });
       } else if (req.method === 'POST' && path === '/v1/chat/completions') {
         sequence += 1;
         await answerChat(res, request, script.next(request), `chatcmpl-fake${sequence}`);
       } else {
-        sendJson(
+        sendFakeJson(
           res,
           404,
           errorBody(
@@ -117,26 +118,6 @@ export async function startOpenAiFake(options: OpenAiFakeOptions = {}): Promise<
   };
 }
 
-async function readRequest(req: IncomingMessage): Promise<FakeRequest> {
-  const parts: Buffer[] = [];
-  for await (const part of req) parts.push(part as Buffer);
-  const rawBody = Buffer.concat(parts).toString('utf8');
-  let body: unknown;
-  try {
-    body = rawBody === '' ? undefined : JSON.parse(rawBody);
-  } catch {
-    body = undefined;
-  }
-  return {
-    method: req.method ?? 'GET',
-    path: req.url ?? '/',
-    headers: req.headers,
-    body,
-    rawBody,
-    receivedAt: Date.now(),
-  };
-}
-
 async function answerChat(
   res: ServerResponse,
   request: FakeRequest,
@@ -164,7 +145,7 @@ async function answerChat(
       return sendStatus(res, step);
     case 'ok': {
       await fakeDelay(step.delayMs);
-      if (!streaming) return sendJson(res, 200, completionBody(frame, step, request.rawBody));
+      if (!streaming) return sendFakeJson(res, 200, completionBody(frame, step, request.rawBody));
       const chunks = streamChunks(frame, step, request.rawBody, includeUsage);
       return writeStream(res, chunks, step.chunkDelayMs, 'done');
     }
@@ -208,7 +189,7 @@ function sendStatus(res: ServerResponse, step: FakeStatusStep): Promise<void> {
     const body =
       step.body ??
       errorBody(`Injected HTTP ${step.status} from the OpenAI fake.`, errorType(step.status), null);
-    sendJson(res, step.status, body, headers);
+    sendFakeJson(res, step.status, body, headers);
   });
 }
 
@@ -222,22 +203,6 @@ function errorType(status: number): string {
 
 function errorBody(message: string, type: string, code: string | null): Json {
   return { error: { message, type, param: null, code } };
-}
-
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  if (res.destroyed) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    ...headers,
-    'content-type': 'application/json',
-    'content-length': String(Buffer.byteLength(text)),
-  });
-  res.end(text);
 }
 
 function contentOf(step: FakeOkStep): string | null {
