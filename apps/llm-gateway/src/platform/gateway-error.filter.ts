@@ -33,6 +33,14 @@ export class GatewayErrorFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const failure = error instanceof GatewayError ? error : fromFramework(error);
     const requestId = String(request.id);
+    if (reply.raw.destroyed || request.raw.socket?.destroyed) {
+      // The client left; nobody will read an answer and nothing is wrong with the gateway.
+      this.logger.info(
+        { requestId, reason: failure.message },
+        'client disconnected before the answer',
+      );
+      return;
+    }
     if (failure.status >= 500) {
       const errorId = randomUUID();
       this.logger.error({ err: error, errorId, requestId }, 'gateway request failed');
