@@ -8,6 +8,7 @@ import {
 } from './governance-keys';
 import { GovernanceUnavailableError } from './governance.errors';
 import { nonNegativeInt, positive, softAlert, validateAdmit } from './governor-validation';
+import { periodSpend, singleFlight } from './period-spend';
 import type {
   AdmitRequest,
   AdmitResult,
@@ -232,44 +233,14 @@ export class Governor implements UsageGovernor {
     now: number,
   ): Promise<void> {
     await Promise.all(
-      missing.map((ref) => {
-        const key = this.keys.budget(tenantId, ref);
-        let pending = this.rebuilding.get(key);
-        if (!pending) {
-          pending = this.rebuildOne(tenantId, ref, source, now).finally(() =>
-            this.rebuilding.delete(key),
-          );
-          this.rebuilding.set(key, pending);
-        }
-        return pending;
-      }),
+      missing.map((ref) =>
+        singleFlight(this.rebuilding, this.keys.budget(tenantId, ref), async () =>
+          this.seed(tenantId, ref, await periodSpend(source, tenantId, ref), now).then(
+            () => undefined,
+          ),
+        ),
+      ),
     );
-  }
-
-  private async rebuildOne(
-    tenantId: string,
-    ref: BudgetCounterRef,
-    source: SpendSource,
-    now: number,
-  ): Promise<void> {
-    let spent: number;
-    try {
-      const raw = await source.spentMicros(
-        tenantId,
-        ref.scope,
-        ref.scopeId,
-        new Date(ref.periodStart),
-        new Date(ref.periodEnd),
-      );
-      spent = Number(raw);
-      nonNegativeInt('spentMicros', spent);
-    } catch (error) {
-      throw new GovernanceUnavailableError(
-        `could not rebuild the ${ref.scope} ${ref.period} budget counter from the spend source`,
-        { cause: error },
-      );
-    }
-    await this.seed(tenantId, ref, spent, now);
   }
 
   private async close(

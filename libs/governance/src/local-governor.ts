@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { budgetPeriodAt, type BudgetCounterRef } from './budget-period';
 import { decodeReservationId, encodeReservationId } from './governance-keys';
-import { GovernanceUnavailableError } from './governance.errors';
 import { nonNegativeInt, positive, softAlert, validateAdmit } from './governor-validation';
+import { periodSpend, singleFlight } from './period-spend';
 import type {
   AdmitRequest,
   AdmitResult,
@@ -394,44 +394,12 @@ export class LocalGovernor implements UsageGovernor {
       return;
     }
     await Promise.all(
-      refs.map((ref) => {
-        const key = counterKey(tenantId, ref);
-        let pending = this.seeding.get(key);
-        if (!pending) {
-          pending = this.startCounter(tenantId, ref, source, now).finally(() =>
-            this.seeding.delete(key),
-          );
-          this.seeding.set(key, pending);
-        }
-        return pending;
-      }),
+      refs.map((ref) =>
+        singleFlight(this.seeding, counterKey(tenantId, ref), async () => {
+          this.createCounter(tenantId, ref, await periodSpend(source, tenantId, ref), now);
+        }),
+      ),
     );
-  }
-
-  private async startCounter(
-    tenantId: string,
-    ref: BudgetCounterRef,
-    source: SpendSource,
-    now: number,
-  ): Promise<void> {
-    let spent: number;
-    try {
-      const raw = await source.spentMicros(
-        tenantId,
-        ref.scope,
-        ref.scopeId,
-        new Date(ref.periodStart),
-        new Date(ref.periodEnd),
-      );
-      spent = Number(raw);
-      nonNegativeInt('spentMicros', spent);
-    } catch (error) {
-      throw new GovernanceUnavailableError(
-        `could not start the ${ref.scope} ${ref.period} budget counter from the spend source`,
-        { cause: error },
-      );
-    }
-    this.createCounter(tenantId, ref, spent, now);
   }
 
   private createCounter(
