@@ -16,7 +16,6 @@ import { GatewayErrorFilter } from './platform/gateway-error.filter';
 import { GatewayPlatformModule } from './platform/gateway-platform.module';
 import { TenantProviders } from './platform/tenant-providers';
 import { UsageRecorder } from './usage/usage-recorder';
-import { UsageStreamConsumer } from './usage/usage-stream.consumer';
 
 @Module({})
 export class GatewayModule {
@@ -35,7 +34,6 @@ export class GatewayModule {
         IdempotencyStore,
         TenantProviders,
         UsageRecorder,
-        UsageStreamConsumer,
         { provide: APP_FILTER, useValue: new GatewayErrorFilter(logger) },
       ],
     };

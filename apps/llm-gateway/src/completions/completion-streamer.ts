@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ChatCompletion, ChatCompletionChunk, ToolCall, Usage } from '@gnomon/contracts';
 import { costOf } from '@gnomon/llm';
 import type { FastifyReply } from 'fastify';
+import { GatewayError } from '../platform/gateway-error';
 import type { UsageEvent } from '../usage/usage-event';
 import { UsageRecorder } from '../usage/usage-recorder';
 import type { AdmittedCall } from './admission';
@@ -168,7 +169,11 @@ export class CompletionStreamer {
         latencyMs: Date.now() - call.startedAt,
       });
       await this.usage.settle(call.reservationId, event);
-      const failure = toGatewayError(error);
+      // The stream had started on this provider: no "no provider could serve" wording here.
+      const failure = new GatewayError(
+        'provider_unavailable',
+        `the ${target.provider} stream failed after it started: ${error instanceof Error ? error.message : String(error)}`,
+      );
       failEventStream(reply, failure.body(call.event.requestId), costMicros);
       return null;
     }

@@ -10,7 +10,8 @@ import { Client } from 'pg';
 import { parseGatewayEnv, type GatewayConfig } from '../config/gateway.config';
 import { createGateway } from '../gateway.factory';
 import { TenantPolicyCache } from '../platform/tenant-policies';
-import { UsageStreamConsumer } from '../usage/usage-stream.consumer';
+import { USAGE_EVENT_LOG } from '../platform/state-backend';
+import type { UsageEventLog } from '../usage/usage-event-log';
 
 const secret = () => randomBytes(24).toString('base64url');
 
@@ -139,7 +140,7 @@ export class GatewayHarness {
 
   /** Moves every usage event from Redis into llm_events now (instead of the background loop). */
   async drainEvents(instance = 0): Promise<number> {
-    return this.instances[instance].app.get(UsageStreamConsumer).drain();
+    return this.instances[instance].app.get<UsageEventLog>(USAGE_EVENT_LOG).drain();
   }
 
   async events(tenantId: string) {

@@ -1,10 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
 import type { TenantDatabase } from '@gnomon/db';
 import type { Logger } from '@gnomon/observability';
 import type { Redis } from 'ioredis';
 import { hostname } from 'node:os';
 import type { GatewayConfig } from '../config/gateway.config';
-import { USAGE_EVENT_LOG } from '../platform/state-backend';
 import { persistUsageEvents } from './persist-usage-events';
 import { fromStreamFields, type UsageEvent } from './usage-event';
 import type { UsageEventLog } from './usage-event-log';
@@ -22,20 +20,6 @@ const BATCH_WAIT_MS = 200;
 const STREAM_MAX_LEN = '1000000';
 
 type StreamEntry = [id: string, fields: string[]];
-
-/**
- * The app's handle on the usage event log chosen by configuration (the Redis stream below, or
- * the in-process queue of single-instance mode); GatewayPlatformModule starts and stops it.
- */
-@Injectable()
-export class UsageStreamConsumer {
-  constructor(@Inject(USAGE_EVENT_LOG) private readonly log: UsageEventLog) {}
-
-  /** Persists everything recorded so far to `llm_events` now (tests, tools). */
-  drain(): Promise<number> {
-    return this.log.drain();
-  }
-}
 
 /**
  * Usage events in a Redis stream, moved into `llm_events` by a consumer group. At-least-once:
