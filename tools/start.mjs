@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { fileURLToPath, URL } from 'node:url';
+import { startLocalAws } from './local-aws.mjs';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -24,6 +25,8 @@ const APPS = [
   { name: 'orchestrator-worker', port: null },
 ];
 const SHUTDOWN_TIMEOUT_MS = 10_000;
+/** Buckets (and, later, queues) the apps expect on the local AWS endpoint. */
+const LOCAL_BUCKETS = ['gnomon-artifacts'];
 const PROVIDER_KEYS = [
   ['OPENAI_API_KEY', 'openai'],
   ['ANTHROPIC_API_KEY', 'anthropic'],
@@ -80,6 +83,21 @@ async function main() {
     throw error;
   }
 
+  // AWS: a local SQS/S3-compatible endpoint unless one is configured, or GNOMON_AWS=aws says
+  // to use the real services through the SDK's default chain.
+  let localAws = null;
+  if (!env.AWS_ENDPOINT_URL?.trim() && env.GNOMON_AWS !== 'aws') {
+    localAws = await startLocalAws({
+      port: Number(env.GNOMON_LOCAL_AWS_PORT ?? 0),
+      storageDir: path.join(dataDir, 's3'),
+      buckets: LOCAL_BUCKETS,
+    });
+    env.AWS_ENDPOINT_URL = localAws.endpoint;
+    env.AWS_REGION ??= 'us-east-1';
+    env.AWS_ACCESS_KEY_ID ??= 'local';
+    env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  }
+
   if (!env.REDIS_URL?.trim()) delete env.REDIS_URL; // blank means unset: single-instance mode
   if (env.PORT) {
     log(`ignoring PORT=${env.PORT}: set a per-app port instead (e.g. CONTROL_PLANE_PORT)`);
@@ -112,6 +130,9 @@ async function main() {
     }
     log(`  providers  ${providers.join(', ') || 'none configured (set OPENAI_API_KEY, …)'}`);
   }
+  log(
+    `  aws        ${localAws ? `local S3/SQS-compatible endpoint, ${localAws.endpoint}` : env.AWS_ENDPOINT_URL ? `endpoint ${env.AWS_ENDPOINT_URL}` : 'AWS (SDK default chain)'}`,
+  );
   log(`  data dir   ${dataDir}`);
   for (const url of urls) log(`  ${url}`);
   log('Ctrl-C stops everything');
@@ -131,6 +152,7 @@ async function main() {
     await Promise.all(children.map(({ exited }) => exited));
     clearTimeout(killer);
     if (database) await database.stop();
+    if (localAws) await localAws.stop();
   };
 
   const done = new Promise((resolve) => {

@@ -14,6 +14,7 @@ import { MemberModule } from './members/member.module';
 import { PlatformModule } from './platform/platform.module';
 import { ProviderCredentialModule } from './provider-credentials/provider-credential.module';
 import { TenantModule } from './tenants/tenant.module';
+import { ToolModule } from './tools/tool.module';
 import { UsageModule } from './usage/usage.module';
 
 @Module({})
@@ -35,6 +36,7 @@ export class AppModule {
         LimitsModule,
         BudgetModule,
         UsageModule,
+        ToolModule,
       ],
       providers: [
         { provide: APP_FILTER, useValue: new ProblemFilter(logger) },

@@ -9,3 +9,4 @@ export * from './api-key.dto';
 export * from './audit.dto';
 export * from './llm.dto';
 export * from './governance.dto';
+export * from './tool.dto';

@@ -4,6 +4,8 @@ import { z } from 'zod';
 export const API_KEY_SCOPES = [
   'tasks:read',
   'tasks:write',
+  'tools:read',
+  'tools:write',
   'runs:read',
   'runs:write',
   'approvals:write',
@@ -31,13 +33,14 @@ export const ROLE_SCOPES: Readonly<Record<MemberRole, readonly ApiKeyScope[]>> =
   MEMBER: [
     'tasks:read',
     'tasks:write',
+    'tools:read',
     'runs:read',
     'runs:write',
     'approvals:write',
     'llm:invoke',
     'usage:read',
   ],
-  VIEWER: ['tasks:read', 'runs:read', 'usage:read'],
+  VIEWER: ['tasks:read', 'tools:read', 'runs:read', 'usage:read'],
 };
 
 export function scopesAllowedForRole(

@@ -9,6 +9,8 @@ export type {
   Member as MemberRow,
   PlatformKey as PlatformKeyRow,
   Tenant as TenantRow,
+  Tool as ToolRow,
+  ToolVersion as ToolVersionRow,
 } from './generated/prisma/client';
 
 /** The role every application query runs as: no BYPASSRLS, owns nothing (see ADR 0003). */

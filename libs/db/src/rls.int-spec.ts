@@ -15,7 +15,10 @@ let app: Client; // the application role
 // honoured by jest-circus (it reads the global one), so this file sets its own.
 jest.setTimeout(60_000);
 
-/** Tenant-owned tables with a harmless UPDATE for each. audit_logs is append-only (see (e)). */
+/**
+ * Tenant-owned tables with a harmless UPDATE for each. audit_logs and tool_versions are
+ * append-only (see (e)). Listed in insertion order: a tool version needs its tool.
+ */
 const TENANT_TABLES = {
   members: `name = 'hijacked'`,
   api_keys: `name = 'hijacked'`,
@@ -23,10 +26,15 @@ const TENANT_TABLES = {
   budget_policies: 'limit_micros = 1',
   rate_limit_policies: 'requests_per_minute = 1',
   provider_credentials: `label = 'hijacked'`,
+  tools: `description = 'hijacked'`,
+  tool_versions: `description = 'hijacked'`,
 } as const;
 type TenantTable = keyof typeof TENANT_TABLES;
 const TABLES = Object.keys(TENANT_TABLES) as TenantTable[];
-const MUTABLE_TABLES = TABLES.filter((t) => t !== 'audit_logs');
+const APPEND_ONLY_TABLES: TenantTable[] = ['audit_logs', 'tool_versions'];
+const MUTABLE_TABLES = TABLES.filter((t) => !APPEND_ONLY_TABLES.includes(t));
+/** Soft-deleted: the application role may update these rows but never delete them. */
+const NO_DELETE_TABLES: TenantTable[] = ['tools'];
 
 /** A valid INSERT of one row for `tenantId`; `variant` and `second` keep unique keys apart. */
 function insertRow(
@@ -67,6 +75,18 @@ function insertRow(
       return {
         text: `INSERT INTO provider_credentials (id, tenant_id, provider, label, ciphertext, iv, auth_tag, last_four) VALUES ($1, $2, 'openai', $3, '\\x01', '\\x02', '\\x03', 'wxyz')`,
         values: [id, tenantId, variant],
+      };
+    case 'tools':
+      return {
+        text: `INSERT INTO tools (id, tenant_id, name, kind, description, current_version) VALUES ($1, $2, $3, 'js', 'a tool', 1)`,
+        values: [id, tenantId, `tool-${variant}`],
+      };
+    case 'tool_versions':
+      // Version 1 (or 2) of the tenant's first tool, as far as the inserting role can see it.
+      return {
+        text: `INSERT INTO tool_versions (id, tenant_id, tool_id, version, description, source, allow_net)
+               VALUES ($1, $2, (SELECT id FROM tools WHERE tenant_id = $2 ORDER BY created_at, id LIMIT 1), $3, 'v', 'export default () => 1', '{}')`,
+        values: [id, tenantId, second ? 2 : 1],
       };
   }
 }
@@ -229,14 +249,21 @@ describe('row-level security for the application role', () => {
           b.rows[table],
           b.id,
         ]);
-        const del = await app.query(`DELETE FROM ${table} WHERE id = $1 OR tenant_id = $2`, [
-          b.rows[table],
-          b.id,
-        ]);
-        expect({ table, updated: upd.rowCount, deleted: del.rowCount }).toEqual({
+        const del = NO_DELETE_TABLES.includes(table)
+          ? await sqlState(app, `DELETE FROM ${table} WHERE id = $1 OR tenant_id = $2`, [
+              b.rows[table],
+              b.id,
+            ])
+          : (
+              await app.query(`DELETE FROM ${table} WHERE id = $1 OR tenant_id = $2`, [
+                b.rows[table],
+                b.id,
+              ])
+            ).rowCount;
+        expect({ table, updated: upd.rowCount, deleted: del }).toEqual({
           table,
           updated: 0,
-          deleted: 0,
+          deleted: NO_DELETE_TABLES.includes(table) ? '42501 denied' : 0,
         });
         // Moving an own row into another tenant is refused by WITH CHECK.
         const move = await sqlState(app, `UPDATE ${table} SET tenant_id = $1 WHERE id = $2`, [
@@ -365,6 +392,39 @@ describe('row-level security for the application role', () => {
     const after = await snapshot(a.id);
     expect(after.audit_logs).toEqual(expect.arrayContaining(before.audit_logs ?? []));
     expect(after.audit_logs).toHaveLength(2);
+  });
+
+  it('(e) tool_versions are immutable for gnomon_app, and tools are never deleted', async () => {
+    const [a] = await seedTenants();
+    const before = await snapshot(a.id);
+    await inTenant(a.id, async () => {
+      const next = insertRow('tool_versions', a.id, 'v2', true);
+      expect(await sqlState(app, next.text, next.values)).toBe('ok');
+      expect(await count(app, 'SELECT 1 FROM tool_versions')).toBe(2);
+      const again = insertRow('tool_versions', a.id, 'v2-again', true);
+      expect(await sqlState(app, again.text, again.values)).toBe('23505'); // (tool_id, version)
+      const id = a.rows.tool_versions;
+      for (const statement of [
+        `UPDATE tool_versions SET source = 'rewritten' WHERE id = $1`,
+        `DELETE FROM tool_versions WHERE id = $1`,
+      ]) {
+        expect({ statement, state: await sqlState(app, statement, [id]) }).toEqual({
+          statement,
+          state: '42501 denied',
+        });
+      }
+      expect(await sqlState(app, `TRUNCATE tool_versions`)).toBe('42501 denied');
+      expect(await sqlState(app, `DELETE FROM tools WHERE id = $1`, [a.rows.tools])).toBe(
+        '42501 denied',
+      );
+      expect(
+        await sqlState(app, `UPDATE tools SET kind = 'ruby' WHERE id = $1`, [a.rows.tools]),
+      ).toBe('23514'); // the kind CHECK constraint
+    });
+    const after = await snapshot(a.id);
+    expect(after.tool_versions).toEqual(expect.arrayContaining(before.tool_versions ?? []));
+    expect(after.tool_versions).toHaveLength(2);
+    expect(after.tools).toEqual(before.tools);
   });
 
   it('(f) gnomon_find_api_key answers for exactly one secret hash', async () => {

@@ -7,15 +7,15 @@ import { ControlPlaneHarness, type HttpResult } from '../testing/control-plane-h
  * tenant A's objects; the last test checks that the table covers every route of the catalog
  * that takes an `{id}` or is tenant-scoped, so a new endpoint without a case fails here.
  */
-type Target = 'member' | 'key' | 'tenant' | 'credential';
+type Target = 'member' | 'key' | 'tenant' | 'credential' | 'tool' | 'toolName';
 type Expectation =
   | { kind: 'foreign_id_is_404'; target: Target }
   | {
       kind: 'list_excludes_foreign_rows';
-      itemsOf: 'members' | 'api-keys' | 'audit-log' | 'provider-credentials';
+      itemsOf: 'members' | 'api-keys' | 'audit-log' | 'provider-credentials' | 'tools';
     }
   | { kind: 'create_with_foreign_member_is_404' }
-  | { kind: 'create_lands_in_own_tenant'; table?: 'members' | 'provider_credentials' }
+  | { kind: 'create_lands_in_own_tenant'; table?: 'members' | 'provider_credentials' | 'tools' }
   | { kind: 'answers_own_identity' }
   | { kind: 'reads_own_settings_only'; own: Record<string, unknown> }
   | { kind: 'replace_lands_in_own_tenant'; table: 'llm_route_configs' }
@@ -160,6 +160,43 @@ const CASES: CrossTenantCase[] = [
     route: '/api/v1/provider-credentials/{id}',
     expect: { kind: 'foreign_id_is_404', target: 'credential' },
   },
+  {
+    method: 'GET',
+    route: '/api/v1/tools',
+    expect: { kind: 'list_excludes_foreign_rows', itemsOf: 'tools' },
+  },
+  {
+    method: 'POST',
+    route: '/api/v1/tools',
+    // A's tool has this name too: names are per tenant.
+    body: { name: 'a-tool', kind: 'js', source: 'export default () => "b"' },
+    expect: { kind: 'create_lands_in_own_tenant', table: 'tools' },
+  },
+  // Tools are addressed by id or by name; both of A's are 404 for B.
+  ...(['tool', 'toolName'] as const).flatMap((target): CrossTenantCase[] => [
+    { method: 'GET', route: '/api/v1/tools/{id}', expect: { kind: 'foreign_id_is_404', target } },
+    {
+      method: 'PUT',
+      route: '/api/v1/tools/{id}',
+      body: { kind: 'js', source: 'export default () => "hijacked"' },
+      expect: { kind: 'foreign_id_is_404', target },
+    },
+    {
+      method: 'DELETE',
+      route: '/api/v1/tools/{id}',
+      expect: { kind: 'foreign_id_is_404', target },
+    },
+    {
+      method: 'GET',
+      route: '/api/v1/tools/{id}/versions',
+      expect: { kind: 'foreign_id_is_404', target },
+    },
+    {
+      method: 'GET',
+      route: '/api/v1/tools/{id}/versions/{version}',
+      expect: { kind: 'foreign_id_is_404', target },
+    },
+  ]),
   { method: 'GET', route: '/api/v1/admin/tenants', expect: { kind: 'admin_route_is_403' } },
   {
     method: 'POST',
@@ -256,11 +293,33 @@ describe('cross-tenant isolation: tenant B never reaches tenant A', () => {
       ),
     );
     expect(credentials.map((res) => res.status)).toEqual([201, 201]);
+    // A's tool (with a second version); B has a tool of its own under another name.
+    const tools = await Promise.all(
+      [a, b].map((tenant) =>
+        h.request('POST', '/api/v1/tools', {
+          key: h.adminKey,
+          tenant: tenant.id,
+          body: {
+            name: `${tenant === a ? 'a' : 'b'}-tool`,
+            kind: 'js',
+            source: `export default () => "${tenant.id}"`,
+          },
+        }),
+      ),
+    );
+    const update = await h.request('PUT', '/api/v1/tools/a-tool', {
+      key: h.adminKey,
+      tenant: a.id,
+      body: { kind: 'js', source: 'export default () => "a2"' },
+    });
+    expect([...tools.map((res) => res.status), update.status]).toEqual([201, 201, 200]);
     const ids: Record<Target, string> = {
       member: member.body.id,
       key: key.body.id,
       tenant: a.id,
       credential: credentials[0].body.id,
+      tool: tools[0].body.id,
+      toolName: 'a-tool',
     };
     return { a, b, ids };
   };
@@ -278,6 +337,8 @@ describe('cross-tenant isolation: tenant B never reaches tenant A', () => {
         'budget_policies',
         'llm_events',
         'provider_credentials',
+        'tools',
+        'tool_versions',
       ].map((table) => h.sql(`select * from ${table} where tenant_id = $1 order by 1`, [tenantId])),
     ),
   });
@@ -285,7 +346,10 @@ describe('cross-tenant isolation: tenant B never reaches tenant A', () => {
   /** The case's URL and body, aimed at A's objects. */
   const requestOf = (c: CrossTenantCase, ids: Record<Target, string>) => {
     const target = 'target' in c.expect ? c.expect.target : undefined;
-    const path = target ? c.route.replace('{id}', ids[target]) : c.route;
+    const path = (target ? c.route.replace('{id}', ids[target]) : c.route).replace(
+      '{version}',
+      '1',
+    );
     const url = c.query ? `${path}?${c.query}` : path;
     const foreignMember = c.expect.kind === 'create_with_foreign_member_is_404';
     return { url, body: foreignMember ? { ...c.body, memberId: ids.member } : c.body };
@@ -337,6 +401,7 @@ describe('cross-tenant isolation: tenant B never reaches tenant A', () => {
           'api-keys': 'api_keys',
           'audit-log': 'audit_logs',
           'provider-credentials': 'provider_credentials',
+          tools: 'tools',
         }[c.expect.itemsOf];
         const own = await h.sql<{ id: string }>(`select id from ${table} where tenant_id = $1`, [
           b.id,

@@ -119,6 +119,8 @@ export class ControlPlaneHarness {
         scopes: [
           'tasks:read',
           'tasks:write',
+          'tools:read',
+          'tools:write',
           'runs:read',
           'runs:write',
           'approvals:write',

@@ -5,7 +5,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Pool } from 'pg';
-import { type EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from '@gnomon/local-runtime';
 
 const FOUNDATION = '20261121000000_foundation';
 const TENANT_A = '00000000-0000-4000-8000-00000000000a';
