@@ -73,6 +73,11 @@ export default tseslint.config(
     languageOptions: { parserOptions: { projectService: false }, globals: globals.node },
   },
   {
+    // The tool sandbox's harness scripts run inside Deno, not Node.
+    files: ['apps/*/src/**/harness/*.mjs'],
+    languageOptions: { globals: { Deno: 'readonly' } },
+  },
+  {
     files: ['**/*.cjs', 'jest.config.js'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -29,6 +29,12 @@ async function* sources(dir) {
       yield full;
     } else if (entry.name.endsWith('.json') && full.includes(`${path.sep}src${path.sep}`)) {
       yield full; // data files imported by the code (e.g. the model catalog)
+    } else if (
+      entry.name.endsWith('.mjs') &&
+      path.basename(dir) === 'harness' &&
+      full.includes(`${path.sep}src${path.sep}`)
+    ) {
+      yield full; // scripts run by another runtime as they are (the tool sandbox's Deno harness)
     }
   }
 }
@@ -49,7 +55,7 @@ const jobs = [];
 for (const top of roots) {
   for await (const file of sources(path.join(root, top))) {
     const rel = path.relative(root, file);
-    if (file.endsWith('.json')) {
+    if (!file.endsWith('.ts')) {
       jobs.push(
         (async () => {
           await mkdir(path.dirname(path.join(out, rel)), { recursive: true });
