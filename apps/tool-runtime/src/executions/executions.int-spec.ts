@@ -269,6 +269,58 @@ describe('POST /v1/executions', () => {
     });
   });
 
+  it.each([
+    ['127.0.0.1', '127.0.0.1', 'loopback'],
+    ['[::1]', '[::1]', 'loopback'],
+    ['169.254.169.254', '169.254.169.254', 'metadata'],
+    ['a 10.x address', '10.1.2.3', 'private'],
+    ['2130706433', '2130706433', 'loopback'],
+    ['0x7f000001', '0x7f000001', 'loopback'],
+    ['a name resolving to loopback', 'loopback.test', 'loopback'],
+  ])(
+    'denies a sandboxed tool reaching %s even when its allowNet lists it',
+    async (_n, host, kind) => {
+      const before = internal.requests.length;
+      const { body } = await runtime.execute(
+        executionOf(
+          {
+            kind: 'js',
+            allowNet: [`${host}:${internal.port}`],
+            source: `export default async () => (await fetch('http://${host}:${internal.port}/secret')).text();`,
+          },
+          {},
+        ),
+      );
+      expect(body.status).toBe('EGRESS_DENIED');
+      expect(body.error.message).toContain(kind);
+      expect(internal.requests.length).toBe(before);
+    },
+  );
+
+  it('uploads what a Python tool writes to its scratch folder', async () => {
+    const request = executionOf(
+      {
+        kind: 'python',
+        source: [
+          'def main(input, context):',
+          "    with open(context['scratch_dir'] + '/rows.csv', 'w') as f:",
+          "        f.write('a,b\\n1,2\\n')",
+          "    return {'rows': input['n']}",
+        ].join('\n'),
+      },
+      { n: 1 },
+    );
+    const { body } = await runtime.execute(request);
+    expect(body).toMatchObject({ status: 'SUCCEEDED', output: { rows: 1 } });
+    expect(body.artifacts).toEqual([
+      expect.objectContaining({
+        key: expect.stringMatching(new RegExp(`^tenants/${request.tenantId}/runs/.+/rows\\.csv$`)),
+        size: 8,
+        contentType: 'text/csv; charset=utf-8',
+      }),
+    ]);
+  }, 30_000);
+
   it('times an http tool out at its deadline', async () => {
     const { body } = await runtime.execute({
       ...executionOf(httpTool(`http://api.allowed.test:${upstream.port}/slow`)),
