@@ -1,9 +1,6 @@
-import Anthropic, {
-  APIConnectionError,
-  APIConnectionTimeoutError,
-  APIError,
-  APIUserAbortError,
-} from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
+import type * as AnthropicModule from '@anthropic-ai/sdk';
+import type { APIError } from '@anthropic-ai/sdk';
 import type { ChatCompletion, ChatCompletionChunk } from '@gnomon/contracts';
 import type {
   CallOptions,
@@ -20,7 +17,10 @@ import {
   toUsage,
   type AnthropicUsageCounts,
 } from './anthropic-format';
+import { lazySdk } from './lazy-sdk';
 import { makeChunk, makeUsageChunk, retryAfterMsFrom, type ChunkFrame } from './openai-format';
+
+const sdk = lazySdk<typeof AnthropicModule>('@anthropic-ai/sdk');
 
 export interface AnthropicAdapterOptions {
   /** Configured provider name; defaults to `anthropic`. */
@@ -62,7 +62,7 @@ export class AnthropicAdapter implements ProviderAdapter {
   constructor(options: AnthropicAdapterOptions) {
     this.name = options.name ?? 'anthropic';
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.client = new Anthropic({
+    this.client = new (sdk().default)({
       apiKey: options.apiKey,
       baseURL: options.baseURL,
       // An explicit timeout also stops the SDK refusing large non-streaming max_tokens.
@@ -156,16 +156,16 @@ export class AnthropicAdapter implements ProviderAdapter {
         cause: error,
       });
     }
-    if (signal.aborted || error instanceof APIUserAbortError) return this.aborted(error);
-    if (error instanceof APIConnectionTimeoutError) {
+    if (signal.aborted || error instanceof sdk().APIUserAbortError) return this.aborted(error);
+    if (error instanceof sdk().APIConnectionTimeoutError) {
       return new ProviderError(this.name, 'timeout', `no response within ${this.timeoutMs} ms`, {
         cause: error,
       });
     }
-    if (error instanceof APIConnectionError) {
+    if (error instanceof sdk().APIConnectionError) {
       return new ProviderError(this.name, 'connection', error.message, { cause: error });
     }
-    if (error instanceof APIError) return this.fromApiError(error as APIError);
+    if (error instanceof sdk().APIError) return this.fromApiError(error as APIError);
     const message = error instanceof Error ? error.message : String(error);
     // By name: fetch's JSON errors may come from another realm (e.g. under jest).
     if (errorName(error) === 'SyntaxError') {

@@ -1,12 +1,12 @@
-import {
+import type {
   FunctionCallingConfigMode,
-  type Content,
-  type FunctionDeclaration,
-  type GenerateContentConfig,
-  type GenerateContentResponse,
-  type GenerateContentResponseUsageMetadata,
-  type Part,
-  type ToolConfig,
+  Content,
+  FunctionDeclaration,
+  GenerateContentConfig,
+  GenerateContentResponse,
+  GenerateContentResponseUsageMetadata,
+  Part,
+  ToolConfig,
 } from '@google/genai';
 import type {
   ChatCompletion,
@@ -239,14 +239,16 @@ function toDeclaration(definition: ToolDefinition): FunctionDeclaration {
 function toToolConfig(request: ProviderRequest): ToolConfig | undefined {
   const choice = request.tool_choice;
   if (choice === undefined) return undefined;
-  if (choice === 'auto') return { functionCallingConfig: { mode: FunctionCallingConfigMode.AUTO } };
-  if (choice === 'none') return { functionCallingConfig: { mode: FunctionCallingConfigMode.NONE } };
+  if (choice === 'auto')
+    return { functionCallingConfig: { mode: 'AUTO' as FunctionCallingConfigMode } };
+  if (choice === 'none')
+    return { functionCallingConfig: { mode: 'NONE' as FunctionCallingConfigMode } };
   if (choice === 'required') {
-    return { functionCallingConfig: { mode: FunctionCallingConfigMode.ANY } };
+    return { functionCallingConfig: { mode: 'ANY' as FunctionCallingConfigMode } };
   }
   return {
     functionCallingConfig: {
-      mode: FunctionCallingConfigMode.ANY,
+      mode: 'ANY' as FunctionCallingConfigMode,
       allowedFunctionNames: [choice.function.name],
     },
   };

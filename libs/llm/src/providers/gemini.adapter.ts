@@ -1,8 +1,9 @@
-import {
+import type * as GenAiModule from '@google/genai';
+import type {
   ApiError,
   GoogleGenAI,
-  type GenerateContentResponse,
-  type GenerateContentResponseUsageMetadata,
+  GenerateContentResponse,
+  GenerateContentResponseUsageMetadata,
 } from '@google/genai';
 import type { ChatCompletion, ChatCompletionChunk, ToolCallDelta } from '@gnomon/contracts';
 import { randomBytes } from 'node:crypto';
@@ -22,7 +23,10 @@ import {
   toGeminiRequest,
   toUsage,
 } from './gemini-format';
+import { lazySdk } from './lazy-sdk';
 import { makeChunk, makeUsageChunk, retryAfterMsFrom, type ChunkFrame } from './openai-format';
+
+const sdk = lazySdk<typeof GenAiModule>('@google/genai');
 
 export interface GeminiAdapterOptions {
   /** Configured provider name; defaults to `gemini`. */
@@ -115,7 +119,7 @@ export class GeminiAdapter implements ProviderAdapter {
   constructor(options: GeminiAdapterOptions) {
     this.name = options.name ?? 'gemini';
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.client = new GoogleGenAI({
+    this.client = new (sdk().GoogleGenAI)({
       apiKey: options.apiKey,
       // Gemini API even if GOOGLE_GENAI_USE_VERTEXAI / _ENTERPRISE are set.
       enterprise: false,
@@ -201,7 +205,7 @@ export class GeminiAdapter implements ProviderAdapter {
         cause: error,
       });
     }
-    if (error instanceof ApiError) return this.fromApiError(error, headers);
+    if (error instanceof sdk().ApiError) return this.fromApiError(error, headers);
     const message = error instanceof Error ? error.message : String(error);
     // By name: fetch's JSON errors may come from another realm (e.g. under jest).
     if (
@@ -258,7 +262,7 @@ function errorName(error: unknown): unknown {
 }
 
 function isNetworkError(error: unknown): boolean {
-  return !(error instanceof ApiError) && errorName(error) === 'TypeError';
+  return !(error instanceof sdk().ApiError) && errorName(error) === 'TypeError';
 }
 
 /**
