@@ -2,7 +2,7 @@ import type { TenantDatabase } from '@gnomon/db';
 import type { SpendSource } from '@gnomon/governance';
 import type { Logger } from '@gnomon/observability';
 import { LocalUsageQueue, type LocalUsageQueueOptions } from './local-usage-queue';
-import { newUsageEvent, toStreamFields, type UsageEvent } from './usage-event';
+import { fromStreamFields, newUsageEvent, toStreamFields, type UsageEvent } from './usage-event';
 
 interface Row {
   id: string;
@@ -156,12 +156,12 @@ describe('LocalUsageQueue', () => {
     for (const e of events) queue.push(e);
     expect(queue.backlog).toBe(3);
     expect(logger.error).toHaveBeenCalledTimes(2);
-    expect(logger.error.mock.calls[0][0].usageEvent.id).toBe(events[0].id);
+    expect(logger.error.mock.calls[0][0].usageEvent.id).toBe(fromStreamFields(events[0]).id);
     await queue.drain();
     expect([...db.rows.keys()].sort()).toEqual(
       events
         .slice(2)
-        .map((e) => e.id)
+        .map((e) => fromStreamFields(e).id)
         .sort(),
     );
   });
@@ -191,7 +191,7 @@ describe('LocalUsageQueue', () => {
       string,
     ];
     expect(fields.lost).toBe(1);
-    expect(fields.usageEvents[0].id).toBe(lost.id);
+    expect(fields.usageEvents[0].id).toBe(fromStreamFields(lost).id);
     expect(message).toContain('are lost');
   });
 

@@ -56,15 +56,21 @@ export function newUsageEvent(
   };
 }
 
-/** Flat string fields for a Redis stream entry (null → empty string). */
+/**
+ * The stream entry of an event: one JSON field. (Flat name/value pairs made the settle script
+ * take ~57 arguments that the Redis client encoded one by one on every call.)
+ */
 export function toStreamFields(event: UsageEvent): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const [key, value] of Object.entries(event))
-    fields[key] = value === null ? '' : String(value);
-  return fields;
+  return { event: JSON.stringify(event) };
 }
 
+/** Reads an entry written by toStreamFields, or by an older gateway (flat string fields). */
 export function fromStreamFields(fields: Record<string, string>): UsageEvent {
+  if (fields.event !== undefined) return JSON.parse(fields.event) as UsageEvent;
+  return fromFlatFields(fields);
+}
+
+function fromFlatFields(fields: Record<string, string>): UsageEvent {
   const text = (key: string) => (fields[key] ? fields[key] : null);
   const int = (key: string) => Number.parseInt(fields[key] ?? '0', 10) || 0;
   return {
