@@ -4,7 +4,7 @@
 import OpenAI from 'openai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -23,6 +23,7 @@ function embeddedEnv(dataDir: string, port: number): NodeJS.ProcessEnv {
     GNOMON_DATA_DIR: dataDir,
     CONTROL_PLANE_PORT: String(port),
     LLM_GATEWAY_PORT: String(port + 1),
+    TOOL_RUNTIME_PORT: String(port + 2),
   };
   for (const name of [
     'DATABASE_URL',
@@ -35,6 +36,8 @@ function embeddedEnv(dataDir: string, port: number): NodeJS.ProcessEnv {
     'OPENAI_API_KEY',
     'ANTHROPIC_API_KEY',
     'GEMINI_API_KEY',
+    'GNOMON_SERVICE_TOKEN',
+    'AWS_ENDPOINT_URL',
   ]) {
     delete env[name];
   }
@@ -58,7 +61,7 @@ async function start(dataDir: string, port: number): Promise<Platform> {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`start exited early:\n${output}`);
     const ready = await Promise.all(
-      [port, port + 1].map((p) =>
+      [port, port + 1, port + 2].map((p) =>
         fetch(`http://127.0.0.1:${p}/readyz`).then(
           (r) => r.status === 200,
           () => false,
@@ -104,7 +107,7 @@ describe('npm start on embedded defaults', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gnomon-e2e-'));
   let port = 0;
   beforeAll(async () => {
-    port = await freePortPair();
+    port = await freePorts();
   });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
@@ -169,6 +172,33 @@ describe('npm start on embedded defaults', () => {
       expect(response.headers.get('x-gnomon-simulated')).toBe('true');
       callCost = Number(response.headers.get('x-gnomon-cost-micros'));
       expect(callCost).toBeGreaterThan(0);
+
+      // The tool runtime runs a sandboxed tool with the platform's service token (from the
+      // data dir) and stores its artifact on the local S3 endpoint.
+      expect(first.output()).toContain('local S3/SQS-compatible endpoint');
+      const { serviceToken } = JSON.parse(
+        readFileSync(path.join(dataDir, 'secrets.json'), 'utf8'),
+      ) as { serviceToken: string };
+      const execution = await fetch(`http://127.0.0.1:${port + 2}/v1/executions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${serviceToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          tenantId,
+          runId: 'e2e-run',
+          stepId: 'e2e-step',
+          tool: {
+            kind: 'ts',
+            source: `export default async (input: { n: number }, ctx: { scratchDir: string }) => {
+              await Deno.writeTextFile(ctx.scratchDir + '/note.txt', 'n=' + input.n);
+              return { doubled: input.n * 2 };
+            };`,
+          },
+          input: { n: 21 },
+        }),
+      });
+      const result = (await execution.json()) as Record<string, any>;
+      expect(result).toMatchObject({ status: 'SUCCEEDED', output: { doubled: 42 } });
+      expect(result.artifacts[0].key).toMatch(new RegExp(`^tenants/${tenantId}/runs/e2e-run/`));
     } finally {
       expect(await first.stop()).toBe(0);
     }
@@ -211,10 +241,12 @@ function canListen(port: number): Promise<boolean> {
  * Two adjacent free ports (control plane, gateway), below the kernel's ephemeral range
  * (32768+) so an outgoing connection cannot take one between this check and the start.
  */
-async function freePortPair(): Promise<number> {
+/** Three consecutive free ports: control plane, gateway, tool runtime. */
+async function freePorts(): Promise<number> {
   for (let i = 0; i < 100; i++) {
-    const port = 10_000 + 2 * Math.floor(Math.random() * 10_000);
-    if ((await canListen(port)) && (await canListen(port + 1))) return port;
+    const port = 10_000 + 3 * Math.floor(Math.random() * 7_000);
+    if ((await canListen(port)) && (await canListen(port + 1)) && (await canListen(port + 2)))
+      return port;
   }
-  throw new Error('no free port pair found');
+  throw new Error('no three free ports found');
 }
