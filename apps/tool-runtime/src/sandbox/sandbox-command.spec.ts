@@ -83,9 +83,26 @@ describe('buildSandboxCommand', () => {
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(all.args).toContain('--nproc=256');
     expect(all.args).toContain('--reuid=61234');
+    expect(
+      all.args.slice(all.args.indexOf('--pdeathsig'), all.args.indexOf('--pdeathsig') + 2),
+    ).toEqual(['--pdeathsig', 'KILL']);
     expect(all.env).toEqual({ DENO_DIR: '/w/e1/.deno', NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' });
 
-    const bare = buildSandboxCommand(host, layout, 'js', limits, {
+    const noUid = buildSandboxCommand(host, layout, 'js', limits, {
+      bubblewrap: false,
+      uid: null,
+      osLimits: false,
+      maxProcesses: 256,
+    });
+    // Not root: no uid change, but the sandbox still dies with the runtime.
+    expect([noUid.file, ...noUid.args.slice(0, 3)]).toEqual([
+      '/usr/bin/setpriv',
+      '--pdeathsig',
+      'KILL',
+      '--',
+    ]);
+
+    const bare = buildSandboxCommand({ ...host, setprivPath: null }, layout, 'js', limits, {
       bubblewrap: false,
       uid: null,
       osLimits: false,

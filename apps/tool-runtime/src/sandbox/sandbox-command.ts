@@ -210,7 +210,7 @@ export interface IsolationPlan {
   maxProcesses: number;
 }
 
-/** prlimit → setpriv → bwrap → deno, each layer only when the host has it. */
+/** prlimit → setpriv (uid, parent-death signal) → bwrap → deno, each layer only when the host has it. */
 export function buildSandboxCommand(
   host: SandboxHost,
   layout: ExecLayout,
@@ -222,8 +222,11 @@ export function buildSandboxCommand(
   if (isolation.bubblewrap && host.bwrapPath) {
     argv = [host.bwrapPath, ...bwrapArgs(host, layout, kind), '--', ...argv];
   }
-  if (isolation.uid !== null && host.setprivPath) {
-    argv = [host.setprivPath, ...setprivArgs(isolation.uid), '--', ...argv];
+  if (host.setprivPath) {
+    // The parent-death signal kills the sandbox if the runtime itself dies (even SIGKILL):
+    // without bubblewrap's --die-with-parent nothing else would stop an orphaned tool.
+    const drop = isolation.uid !== null ? setprivArgs(isolation.uid) : [];
+    argv = [host.setprivPath, ...drop, '--pdeathsig', 'KILL', '--', ...argv];
   }
   if (isolation.osLimits && host.prlimitPath) {
     const perUid = isolation.uid !== null ? isolation.maxProcesses : null;
