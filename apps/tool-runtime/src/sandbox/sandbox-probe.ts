@@ -11,7 +11,7 @@ export interface SandboxLayer {
 
 /** Shown on /readyz and in the start-up log. */
 export interface SandboxCapabilities {
-  /** Deno's version, e.g. 2.9.6. */
+  /** Deno's version, e.g. 2.9.5. */
   deno: string;
   bubblewrap: SandboxLayer;
   osMemoryCap: SandboxLayer;
