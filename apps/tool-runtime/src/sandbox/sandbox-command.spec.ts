@@ -65,6 +65,19 @@ describe('bwrapArgs', () => {
     );
     expect(args).not.toContain('/opt/pyodide');
   });
+
+  it('mounts the empty /tmp before binding what may live under /tmp (an install, the work root)', () => {
+    const underTmp = {
+      ...host,
+      denoPath: '/tmp/ci/node_modules/@deno/x/deno',
+      harnessDir: '/tmp/ci/h',
+    };
+    const args = bwrapArgs(underTmp, execLayout('/tmp/gnomon-tools/e1', 'js', false), 'js');
+    const tmpfs = args.indexOf('/tmp', args.indexOf('--tmpfs'));
+    expect(tmpfs).toBeGreaterThan(0);
+    for (const path of ['/tmp/ci/node_modules/@deno/x', '/tmp/ci/h', '/tmp/gnomon-tools/e1'])
+      expect(args.indexOf(path)).toBeGreaterThan(tmpfs);
+  });
 });
 
 describe('buildSandboxCommand', () => {

@@ -174,25 +174,14 @@ export function bwrapArgs(host: SandboxHost, layout: ExecLayout, kind: SandboxKi
     '--clearenv',
   ];
   for (const [name, value] of Object.entries(env)) args.push('--setenv', name, value);
+  // Mounts apply in order: the empty /tmp comes first, so an install or a work dir under /tmp
+  // (a checkout in /tmp, the default work root) is bound on top of it, not hidden by it.
+  args.push('--proc', '/proc', '--dev', '/dev', '--size', String(MIB), '--tmpfs', '/tmp');
   args.push(...systemDirBinds());
   const denoDir = path.dirname(host.denoPath);
   args.push('--ro-bind', denoDir, denoDir, '--ro-bind', host.harnessDir, host.harnessDir);
   if (kind === 'python') args.push('--ro-bind', host.pyodideDir, host.pyodideDir);
-  args.push(
-    '--proc',
-    '/proc',
-    '--dev',
-    '/dev',
-    '--size',
-    String(MIB),
-    '--tmpfs',
-    '/tmp',
-    '--bind',
-    layout.execDir,
-    layout.execDir,
-    '--chdir',
-    layout.execDir,
-  );
+  args.push('--bind', layout.execDir, layout.execDir, '--chdir', layout.execDir);
   return args;
 }
 
