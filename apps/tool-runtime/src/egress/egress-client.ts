@@ -1,3 +1,4 @@
+import tls from 'node:tls';
 import { promises as dns } from 'node:dns';
 import { AddressPolicy, parseHostLiteral } from './address-policy';
 import { EgressDenied, EgressFailed } from './egress.errors';
@@ -30,6 +31,11 @@ export interface EgressClientOptions {
   timeoutMs?: number;
   /** One TCP (+ TLS) connection attempt. Default 10 s. */
   connectTimeoutMs?: number;
+  /**
+   * PEM certificates trusted in addition to the system roots (an internal CA). Operators can
+   * also use Node's NODE_EXTRA_CA_CERTS; the tests pass a CA they generate.
+   */
+  extraCaCerts?: readonly string[];
 }
 
 export interface EgressRequest {
@@ -148,6 +154,7 @@ export class EgressClient {
   private readonly maxResponseBytes: number;
   private readonly timeoutMs: number;
   private readonly connectTimeoutMs: number;
+  private readonly ca: readonly string[] | undefined;
 
   constructor(options: EgressClientOptions) {
     this.policy = options.addressPolicy;
@@ -156,6 +163,9 @@ export class EgressClient {
     this.maxResponseBytes = options.maxResponseBytes ?? 10 * 1024 * 1024;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    this.ca = options.extraCaCerts?.length
+      ? [...tls.rootCertificates, ...options.extraCaCerts]
+      : undefined;
   }
 
   /** Throws EgressDenied (a rule refused it) or EgressFailed (it could not be completed). */
@@ -230,6 +240,7 @@ export class EgressClient {
     const socket = await connectPinned(hop.target, addresses, {
       policy: this.policy,
       connectTimeoutMs: this.connectTimeoutMs,
+      ca: this.ca,
       scope,
     });
     try {

@@ -16,6 +16,14 @@ export interface EgressTarget {
   isIp: boolean;
 }
 
+interface ConnectOptions {
+  policy: AddressPolicy;
+  connectTimeoutMs: number;
+  /** Trusted roots for TLS; undefined: Node's defaults (system roots + NODE_EXTRA_CA_CERTS). */
+  ca?: readonly string[];
+  scope: RequestScope;
+}
+
 export interface RawResponse {
   status: number;
   headers: IncomingHttpHeaders;
@@ -34,7 +42,7 @@ function describe(error: unknown): string {
 export async function connectPinned(
   target: EgressTarget,
   addresses: readonly string[],
-  options: { policy: AddressPolicy; connectTimeoutMs: number; scope: RequestScope },
+  options: ConnectOptions,
 ): Promise<net.Socket> {
   const { scope } = options;
   const failures: string[] = [];
@@ -54,7 +62,7 @@ export async function connectPinned(
 async function connectOne(
   target: EgressTarget,
   address: string,
-  options: { policy: AddressPolicy; connectTimeoutMs: number; scope: RequestScope },
+  options: ConnectOptions,
 ): Promise<net.Socket> {
   const { policy, connectTimeoutMs, scope } = options;
   const attempt = AbortSignal.timeout(connectTimeoutMs);
@@ -80,6 +88,7 @@ async function connectOne(
       host: target.host,
       ALPNProtocols: ['http/1.1'],
       minVersion: 'TLSv1.2',
+      ...(options.ca ? { ca: [...options.ca] } : {}),
     });
     try {
       await once(secure, 'secureConnect', { signal });
