@@ -17,6 +17,8 @@ export interface CompletedCall {
 /** Upstream calls made so far (retries and failover included), filled in by the executor. */
 export interface AttemptCount {
   attempts: number;
+  /** The provider tried last: what a failed call's usage event names. */
+  lastTarget?: RouteTarget;
 }
 
 /** A stream that has produced its first token: failover is over from here on. */
@@ -36,6 +38,18 @@ export interface OpenedStream {
   end(error?: unknown): void;
   /** Settles when end() is called (rejects with its error). */
   ended: Promise<void>;
+}
+
+/** The usage-event fields naming the provider a failed call reached last (none: still null). */
+export function triedProvider(count: AttemptCount) {
+  const target = count.lastTarget;
+  return target
+    ? {
+        provider: target.provider,
+        providerModel: target.model,
+        simulated: target.provider === 'simulated',
+      }
+    : {};
 }
 
 function asError(error: unknown): Error {
@@ -74,6 +88,7 @@ export class CallExecutor {
         call,
         async (target) => {
           count.attempts += 1;
+          count.lastTarget = target;
           const completion = await this.adapter(call, target).complete(
             providerRequest(call.request, target, call.plan),
             { signal: deadline.signal },
@@ -93,11 +108,14 @@ export class CallExecutor {
     count: AttemptCount = { attempts: 0 },
   ): Promise<OpenedStream> {
     const started = Date.now();
+    // One request timeout for the whole call: retries and failover share it (as for JSON calls).
+    const deadlineAt = started + call.plan.route.requestTimeoutMs;
     return this.failover(
       call,
       async (target) => {
         count.attempts += 1;
-        const upstream = callDeadline(clientSignal, call.plan.route.requestTimeoutMs);
+        count.lastTarget = target;
+        const upstream = callDeadline(clientSignal, Math.max(0, deadlineAt - Date.now()));
         const iterator = this.adapter(call, target)
           .stream(providerRequest(call.request, target, call.plan), { signal: upstream.signal })
           [Symbol.asyncIterator]();

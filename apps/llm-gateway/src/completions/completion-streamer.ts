@@ -6,7 +6,7 @@ import { GatewayError } from '../platform/gateway-error';
 import type { UsageEvent } from '../usage/usage-event';
 import { UsageRecorder } from '../usage/usage-recorder';
 import type { AdmittedCall } from './admission';
-import { CallExecutor, type OpenedStream } from './call-executor';
+import { CallExecutor, triedProvider, type AttemptCount, type OpenedStream } from './call-executor';
 import { billedUsage, responseHeaders } from './billing';
 import { errorCodeOf, toGatewayError } from './provider-failure';
 import { endEventStream, failEventStream, startEventStream, writeChunk } from './sse';
@@ -95,11 +95,12 @@ export class CompletionStreamer {
   ): Promise<{ completion: ChatCompletion; headers: Record<string, string> } | null> {
     const event: UsageEvent = { ...call.event };
     let opened: OpenedStream;
-    const count = { attempts: 0 };
+    const count: AttemptCount = { attempts: 0 };
     try {
       opened = await this.executor.openStream(call, clientGone, count);
     } catch (error) {
       Object.assign(event, {
+        ...triedProvider(count),
         status: clientGone.aborted ? 'ABORTED' : 'FAILED',
         errorCode: clientGone.aborted ? 'client_disconnected' : errorCodeOf(error),
         attempts: count.attempts,

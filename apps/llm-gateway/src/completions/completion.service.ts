@@ -9,7 +9,7 @@ import type { UsageEvent } from '../usage/usage-event';
 import { UsageRecorder } from '../usage/usage-recorder';
 import { Admission, type AdmittedCall } from './admission';
 import { billedUsage, responseHeaders } from './billing';
-import { CallExecutor } from './call-executor';
+import { CallExecutor, triedProvider, type AttemptCount } from './call-executor';
 import { CompletionStreamer } from './completion-streamer';
 import { IdempotencyStore, type Claim, type StoredResult } from './idempotency.store';
 import { errorCodeOf, toGatewayError } from './provider-failure';
@@ -144,7 +144,7 @@ export class CompletionService {
     { completion: ChatCompletion; headers: Record<string, string> } | { error: GatewayError }
   > {
     const event: UsageEvent = { ...call.event };
-    const count = { attempts: 0 };
+    const count: AttemptCount = { attempts: 0 };
     try {
       const done = await this.executor.complete(call, signal, count);
       const billed = billedUsage(done.target, done.completion.usage);
@@ -167,6 +167,7 @@ export class CompletionService {
     } catch (error) {
       const aborted = signal.aborted;
       Object.assign(event, {
+        ...triedProvider(count),
         status: aborted ? 'ABORTED' : 'FAILED',
         errorCode: aborted ? 'client_disconnected' : errorCodeOf(error),
         attempts: count.attempts,

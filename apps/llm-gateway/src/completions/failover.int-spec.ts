@@ -375,6 +375,21 @@ describe('failover across OpenAI, Anthropic and Gemini (official SDKs against th
     });
   });
 
+  it('gives a stream one request timeout for all its attempts, not one per attempt', async () => {
+    // OpenAI never answers; Anthropic would. The route allows 1 s for the whole call, so once
+    // OpenAI has used it up nothing else may start (a fresh second per attempt would let
+    // Anthropic answer after 3 s).
+    const tenant = await routedTenant(h, { requestTimeoutMs: 1_000, firstTokenTimeoutMs: 5_000 });
+    fakes.openai.script({ kind: 'timeout' }, { kind: 'timeout' });
+    fakes.anthropic.script({ kind: 'ok', content: 'Too late to be asked.' });
+    const raw = await rawCompletion(h, tenant.key, { model: 'main', messages, stream: true });
+    expect(raw.status).toBeGreaterThanOrEqual(500);
+    expect(JSON.parse(raw.text)).toMatchObject({ error: { code: 'provider_unavailable' } });
+    expect(fakes.anthropic.requests.length).toBeLessThanOrEqual(1);
+    const [event] = await settledEvents(h, tenant.tenantId);
+    expect(event).toMatchObject({ status: 'FAILED', stream: true, provider: expect.any(String) });
+  });
+
   describe('every provider down', () => {
     beforeEach(() => {
       fakes.openai.setFallback({ kind: 'status', status: 500 });
@@ -399,6 +414,8 @@ describe('failover across OpenAI, Anthropic and Gemini (official SDKs against th
         input_tokens: 0,
         output_tokens: 0,
         attempts: 6,
+        // The provider tried last (the chain ends with Gemini), not null.
+        provider: 'gemini',
       });
       expect(Number(event.cost_micros)).toBe(0);
     });
@@ -416,6 +433,7 @@ describe('failover across OpenAI, Anthropic and Gemini (official SDKs against th
         stream: true,
         error_code: 'provider_unavailable',
         attempts: 6,
+        provider: 'gemini',
       });
       expect(Number(event.cost_micros)).toBe(0);
     });
