@@ -82,6 +82,7 @@ async function gatewayHeap(port: number): Promise<Record<string, number>> {
   return {
     'heap used': mb(read('nodejs_heap_size_used_bytes')),
     'heap total': mb(read('nodejs_heap_size_total_bytes')),
+    external: mb(read('nodejs_external_memory_bytes')),
   };
 }
 
@@ -352,6 +353,7 @@ async function main(): Promise<void> {
         'peak RSS': mb(after.gnomon.peakRssMb),
         'heap used (start → after)': `${idleHeap['heap used']} → ${afterHeap['heap used']}`,
         'heap total (start → after)': `${idleHeap['heap total']} → ${afterHeap['heap total']}`,
+        'external (start → after)': `${idleHeap.external} → ${afterHeap.external}`,
       },
       {
         process: LABEL.portkey,
@@ -360,6 +362,7 @@ async function main(): Promise<void> {
         'peak RSS': mb(after.portkey.peakRssMb),
         'heap used (start → after)': '',
         'heap total (start → after)': '',
+        'external (start → after)': '',
       },
     ]);
 
