@@ -20,31 +20,28 @@ class FakeDatabase {
   /** Holds the inserts of one tenant until opened. */
   gate: { tenantId: string; opened: Promise<void> } | null = null;
 
-  inTenant(scope: { tenantId: string }, work: (t: unknown) => Promise<unknown>): Promise<unknown> {
-    // The unnest() insert of persistUsageEvents: column arrays in the INSERT's column order.
-    const $executeRaw = async (_sql: TemplateStringsArray, ...columns: unknown[][]) => {
-      if (this.gate?.tenantId === scope.tenantId) await this.gate.opened;
-      if (this.failures > 0) {
-        this.failures -= 1;
-        throw new Error('postgres unreachable');
-      }
-      this.inserts += 1;
-      const [ids, tenants, , , apiKeys] = columns as string[][];
-      const costs = columns[18] as string[];
-      const createdAt = columns[22] as string[];
-      ids.forEach((id, i) => {
-        if (this.rows.has(id)) return;
-        this.rows.set(id, {
-          id,
-          tenantId: tenants[i],
-          apiKeyId: apiKeys[i],
-          costMicros: BigInt(costs[i]),
-          createdAt: new Date(createdAt[i]),
-        });
+  /** The unnest() insert of persistUsageEvents: column arrays in the INSERT's column order. */
+  async executeInTenant(scope: { tenantId: string }, _sql: string, columns: unknown[][]) {
+    if (this.gate?.tenantId === scope.tenantId) await this.gate.opened;
+    if (this.failures > 0) {
+      this.failures -= 1;
+      throw new Error('postgres unreachable');
+    }
+    this.inserts += 1;
+    const [ids, tenants, , , apiKeys] = columns as string[][];
+    const costs = columns[18] as string[];
+    const createdAt = columns[22] as string[];
+    ids.forEach((id, i) => {
+      if (this.rows.has(id)) return;
+      this.rows.set(id, {
+        id,
+        tenantId: tenants[i],
+        apiKeyId: apiKeys[i],
+        costMicros: BigInt(costs[i]),
+        createdAt: new Date(createdAt[i]),
       });
-      return ids.length;
-    };
-    return work({ db: { $executeRaw } });
+    });
+    return ids.length;
   }
 
   /** The EventSpendSource query over the fake table. */

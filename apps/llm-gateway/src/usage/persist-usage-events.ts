@@ -18,25 +18,45 @@ export async function persistUsageEvents(
     else byTenant.set(event.tenantId, [event]);
   }
   for (const [tenantId, list] of byTenant) {
-    // One multi-row INSERT per tenant (arrays unnested in SQL): Prisma's createMany costs
-    // ~0.3 ms of CPU per row, this a few microseconds.
+    // One multi-row INSERT per tenant (arrays unnested in SQL) on a plain pg connection:
+    // Prisma's createMany cost ~0.3 ms of CPU per row, its transaction around one raw
+    // statement still ≈ 4 % of the gateway's CPU, this a few microseconds per row.
     const column = <K extends keyof UsageEvent>(key: K) => list.map((event) => event[key]);
-    await db.inTenant(
-      tenantScope(tenantId),
-      (t) => t.db.$executeRaw`
-      insert into llm_events (id, tenant_id, request_id, idempotency_key, api_key_id, user_id, run_id,
-        step_id, model, provider, provider_model, simulated, stream, status, error_code, input_tokens,
-        output_tokens, cached_tokens, cost_micros, latency_ms, ttft_ms, attempts, created_at)
-      select * from unnest(
-        ${column('id')}::uuid[], ${column('tenantId')}::uuid[], ${column('requestId')}::text[],
-        ${column('idempotencyKey')}::text[], ${column('apiKeyId')}::uuid[], ${column('userId')}::text[],
-        ${column('runId')}::text[], ${column('stepId')}::text[], ${column('model')}::text[],
-        ${column('provider')}::text[], ${column('providerModel')}::text[], ${column('simulated')}::boolean[],
-        ${column('stream')}::boolean[], ${column('status')}::"LlmCallStatus"[], ${column('errorCode')}::text[],
-        ${column('inputTokens')}::int[], ${column('outputTokens')}::int[], ${column('cachedTokens')}::int[],
-        ${list.map((event) => String(event.costMicros))}::bigint[], ${column('latencyMs')}::int[],
-        ${column('ttftMs')}::int[], ${column('attempts')}::int[], ${column('createdAt')}::timestamptz[])
-      on conflict (id) do nothing`,
-    );
+    await db.executeInTenant(tenantScope(tenantId), INSERT_EVENTS, [
+      column('id'),
+      column('tenantId'),
+      column('requestId'),
+      column('idempotencyKey'),
+      column('apiKeyId'),
+      column('userId'),
+      column('runId'),
+      column('stepId'),
+      column('model'),
+      column('provider'),
+      column('providerModel'),
+      column('simulated'),
+      column('stream'),
+      column('status'),
+      column('errorCode'),
+      column('inputTokens'),
+      column('outputTokens'),
+      column('cachedTokens'),
+      list.map((event) => String(event.costMicros)),
+      column('latencyMs'),
+      column('ttftMs'),
+      column('attempts'),
+      column('createdAt'),
+    ]);
   }
 }
+
+const INSERT_EVENTS = `
+  insert into llm_events (id, tenant_id, request_id, idempotency_key, api_key_id, user_id, run_id,
+    step_id, model, provider, provider_model, simulated, stream, status, error_code, input_tokens,
+    output_tokens, cached_tokens, cost_micros, latency_ms, ttft_ms, attempts, created_at)
+  select * from unnest(
+    $1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[],
+    $8::text[], $9::text[], $10::text[], $11::text[], $12::boolean[], $13::boolean[],
+    $14::"LlmCallStatus"[], $15::text[], $16::int[], $17::int[], $18::int[], $19::bigint[],
+    $20::int[], $21::int[], $22::int[], $23::timestamptz[])
+  on conflict (id) do nothing`;
