@@ -1,8 +1,8 @@
 // Redirects and limits of the egress client against real sockets (see EgressFixture).
 import { EgressClient } from './egress-client';
 import { EgressDenied, EgressFailed } from './egress.errors';
-import { EgressFixture, rejection } from './egress-fixture';
-import { FakeUpstream } from './fake-upstream';
+import { EgressFixture, rejection } from '../testing/egress-fixture';
+import { FakeUpstream } from '../testing/fake-upstream';
 import { HostAllowlist } from './host-allowlist';
 
 describe('EgressClient redirects and limits', () => {

@@ -6,8 +6,8 @@
 import { AddressPolicy } from './address-policy';
 import { EgressClient } from './egress-client';
 import { EgressDenied } from './egress.errors';
-import { EgressFixture, rejection } from './egress-fixture';
-import { FakeUpstream } from './fake-upstream';
+import { EgressFixture, rejection } from '../testing/egress-fixture';
+import { FakeUpstream } from '../testing/fake-upstream';
 import { HostAllowlist } from './host-allowlist';
 
 describe('EgressClient', () => {

@@ -18,7 +18,7 @@ import {
   openEgressGateway,
   type EgressGatewayHandle,
 } from './egress-gateway';
-import { FakeUpstream } from './fake-upstream';
+import { FakeUpstream } from '../testing/fake-upstream';
 
 const DENO = path.resolve(__dirname, '../../../../node_modules/@deno/linux-x64-glibc/deno');
 

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { SandboxOutcome, SandboxRequest } from './sandbox-runner';
-import { LIMITS, sandboxSpecEnvironment, toolRequest } from './sandbox-test-kit';
+import { LIMITS, sandboxSpecEnvironment, toolRequest } from '../testing/sandbox-test-kit';
 
 jest.setTimeout(60_000);
 

@@ -11,7 +11,7 @@ import {
   anyExists,
   processesMentioning,
   LIMITS,
-} from './sandbox-test-kit';
+} from '../testing/sandbox-test-kit';
 
 jest.setTimeout(60_000);
 

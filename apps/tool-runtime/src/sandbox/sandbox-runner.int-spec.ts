@@ -3,13 +3,13 @@
 // sandbox-escape.int-spec.ts.
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
-import { LIMITS } from './sandbox-test-kit';
+import { LIMITS } from '../testing/sandbox-test-kit';
 import {
   sandboxSpecEnvironment,
   toolRequest as request,
   bubblewrapWorksHere,
   anyExists,
-} from './sandbox-test-kit';
+} from '../testing/sandbox-test-kit';
 
 jest.setTimeout(60_000);
 

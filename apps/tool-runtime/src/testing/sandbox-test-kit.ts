@@ -13,7 +13,7 @@ import {
   type OpenEgress,
   type SandboxOutcome,
   type SandboxRequest,
-} from './sandbox-runner';
+} from '../sandbox/sandbox-runner';
 
 export const LIMITS: ToolLimits = { timeoutMs: 10_000, memoryMb: 128, outputBytes: 1024 * 1024 };
 

@@ -1,7 +1,7 @@
-import { AddressPolicy } from './address-policy';
-import { EgressClient, type HostResolver } from './egress-client';
+import { AddressPolicy } from '../egress/address-policy';
+import { EgressClient, type HostResolver } from '../egress/egress-client';
 import { FakeUpstream } from './fake-upstream';
-import { HostAllowlist } from './host-allowlist';
+import { HostAllowlist } from '../egress/host-allowlist';
 
 /**
  * The test world of the egress client's integration tests: a "public" upstream on 127.0.0.2
