@@ -1,5 +1,5 @@
 import { HttpRequestTemplate } from '@gnomon/contracts';
-import { renderHttpRequest, TemplateError } from './http-request-template';
+import { renderHttpRequest, TemplateError, urlTemplateProblem } from './http-request-template';
 
 const template = (raw: unknown) => HttpRequestTemplate.parse(raw);
 
@@ -62,5 +62,17 @@ describe('renderHttpRequest', () => {
     expect(() =>
       renderHttpRequest(template({ url: 'https://a.example.com/{{env.HOME}}' }), {}),
     ).toThrow(/only \{\{input.<path>\}\} placeholders/);
+  });
+});
+
+describe('urlTemplateProblem', () => {
+  it.each([
+    ['https://{{input.host}}:{{input.port}}/v1/{{ input.path }}?q={{input.q}}', null],
+    ['ftp://files.example.com/{{input.name}}', 'must be an http(s) URL'],
+    ['https://user:pw@api.example.com/', 'must not carry credentials; send them in headers'],
+    ['/relative/{{input.x}}', 'not a valid absolute URL (with placeholders filled in)'],
+    ['https://api.example.com/{{env.HOME}}', 'only {{input.<path>}} placeholders are supported'],
+  ])('%s → %s', (url, problem) => {
+    expect(urlTemplateProblem(url)).toBe(problem);
   });
 });

@@ -53,6 +53,25 @@ export function renderHttpRequest(
   return { method: template.method, url: url.toString(), headers, body };
 }
 
+/**
+ * Why a template URL can never make a valid request, or null: it must be an absolute http(s)
+ * URL without credentials once its placeholders are filled (a digit stands for each: it parses
+ * as a host label, a port, a path or a query). Checked when a tool is registered.
+ */
+export function urlTemplateProblem(url: string): string | null {
+  const filled = url.replace(PLACEHOLDER, '1');
+  if (STRAY_BRACES.test(filled)) return 'only {{input.<path>}} placeholders are supported';
+  let parsed: URL;
+  try {
+    parsed = new URL(filled);
+  } catch {
+    return 'not a valid absolute URL (with placeholders filled in)';
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return 'must be an http(s) URL';
+  if (parsed.username || parsed.password) return 'must not carry credentials; send them in headers';
+  return null;
+}
+
 function fill(text: string, input: unknown, where: string, encode: (v: string) => string): string {
   const filled = text.replace(PLACEHOLDER, (_match, path: string) =>
     encode(asText(lookup(input, path, where), where)),

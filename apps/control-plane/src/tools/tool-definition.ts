@@ -10,7 +10,7 @@ import type {
   UpdateToolRequest,
 } from '@gnomon/contracts';
 import type { ToolRow, ToolVersionRow } from '@gnomon/db';
-import { ToolSchemaError, type ToolSchemaValidator } from '@gnomon/tools';
+import { ToolSchemaError, urlTemplateProblem, type ToolSchemaValidator } from '@gnomon/tools';
 
 /** A live tool and its current version. */
 export interface ToolRecord {
@@ -46,9 +46,6 @@ export interface DefinitionProblem {
   message: string;
 }
 
-/** `{{input.a.b}}` placeholders, as the runtime fills them (libs/tools http-request-template). */
-const PLACEHOLDER = /\{\{\s*input((?:\.[A-Za-z_$][\w$]*|\[\d+\])*)\s*\}\}/g;
-
 /**
  * What zod cannot check about a definition: that its JSON Schemas compile, and that an http
  * tool's URL is an http(s) URL once its placeholders are filled. Paths are the request's
@@ -70,25 +67,10 @@ export function definitionProblems(
     }
   }
   if (definition.request) {
-    const problem = urlProblem(definition.request.url);
+    const problem = urlTemplateProblem(definition.request.url);
     if (problem) problems.push({ path: 'body.request.url', message: problem });
   }
   return problems;
-}
-
-function urlProblem(template: string): string | null {
-  // A digit parses in every position a placeholder may stand for: host label, port, path, query.
-  const filled = template.replace(PLACEHOLDER, '1');
-  if (/\{\{|\}\}/.test(filled)) return 'only {{input.<path>}} placeholders are supported';
-  let url: URL;
-  try {
-    url = new URL(filled);
-  } catch {
-    return 'not a valid absolute URL (with placeholders filled in)';
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http(s) URL';
-  if (url.username || url.password) return 'must not carry credentials; send them in headers';
-  return null;
 }
 
 /** A stored version as the API shows it, apart from which tool it belongs to. */

@@ -1,8 +1,6 @@
 // The egress client against real sockets (see EgressFixture: "public" upstream on 127.0.0.2,
-// internal server on 127.0.0.1, names mapped by a fake resolver). HTTPS is not exercised end to
-// end: there is no certificate authority offline and node:crypto cannot issue an X.509
-// certificate, so TLS only appears in the test showing that an https URL really attempts a TLS
-// handshake on the pinned connection.
+// internal server on 127.0.0.1, names mapped by a fake resolver). HTTPS end to end, with a CA
+// made by openssl, is in egress-client-tls.int-spec.ts.
 import { AddressPolicy } from './address-policy';
 import { EgressClient } from './egress-client';
 import { EgressDenied } from './egress.errors';

@@ -75,10 +75,7 @@ export class NodeHttpResponse {
   }
 
   async text(): Promise<string> {
-    this.consumed = true;
-    const chunks: Buffer[] = [];
-    for await (const chunk of this.body) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
+    return (await this.bytes()).toString('utf8');
   }
 
   async json(): Promise<unknown> {
@@ -86,8 +83,15 @@ export class NodeHttpResponse {
   }
 
   async arrayBuffer(): Promise<ArrayBuffer> {
-    const text = await this.text();
-    return new TextEncoder().encode(text).buffer;
+    const bytes = await this.bytes();
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  }
+
+  private async bytes(): Promise<Buffer> {
+    this.consumed = true;
+    const chunks: Buffer[] = [];
+    for await (const chunk of this.body) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
   }
 }
 
