@@ -3,3 +3,5 @@
 export * from './aws-endpoints';
 export * from './s3-client';
 export * from './local-aws-endpoint';
+export * from './sqs-client';
+export * from './sfn-client';

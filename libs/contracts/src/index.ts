@@ -10,3 +10,4 @@ export * from './audit.dto';
 export * from './llm.dto';
 export * from './governance.dto';
 export * from './tool.dto';
+export * from './run-workflow';

@@ -1,7 +1,7 @@
 // Row-Level Security proofs in raw SQL: whatever the application code does, the database
 // itself keeps one tenant's rows away from another's. Fixtures are written as the superuser;
 // every assertion runs as the application role (`SET ROLE gnomon_app`), as the services do.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { Client, DatabaseError } from 'pg';
 import { applyMigrations } from './migrations/migration-runner';
 
@@ -28,13 +28,26 @@ const TENANT_TABLES = {
   provider_credentials: `label = 'hijacked'`,
   tools: `description = 'hijacked'`,
   tool_versions: `description = 'hijacked'`,
+  tasks: `description = 'hijacked'`,
+  task_versions: `created_by = 'hijacked'`,
+  runs: `replay_from = 'hijacked'`,
+  steps: `step_key = 'hijacked'`,
+  approvals: `reason = 'hijacked'`,
+  run_events: `type = 'hijacked'`,
+  tool_events: `status = 'hijacked'`,
 } as const;
 type TenantTable = keyof typeof TENANT_TABLES;
 const TABLES = Object.keys(TENANT_TABLES) as TenantTable[];
-const APPEND_ONLY_TABLES: TenantTable[] = ['audit_logs', 'tool_versions'];
+const APPEND_ONLY_TABLES: TenantTable[] = [
+  'audit_logs',
+  'tool_versions',
+  'task_versions',
+  'run_events',
+  'tool_events',
+];
 const MUTABLE_TABLES = TABLES.filter((t) => !APPEND_ONLY_TABLES.includes(t));
 /** Soft-deleted: the application role may update these rows but never delete them. */
-const NO_DELETE_TABLES: TenantTable[] = ['tools'];
+const NO_DELETE_TABLES: TenantTable[] = ['tools', 'tasks', 'runs', 'steps', 'approvals'];
 
 /** A valid INSERT of one row for `tenantId`; `variant` and `second` keep unique keys apart. */
 function insertRow(
@@ -87,6 +100,50 @@ function insertRow(
         text: `INSERT INTO tool_versions (id, tenant_id, tool_id, version, description, source, allow_net)
                VALUES ($1, $2, (SELECT id FROM tools WHERE tenant_id = $2 ORDER BY created_at, id LIMIT 1), $3, 'v', 'export default () => 1', '{}')`,
         values: [id, tenantId, second ? 2 : 1],
+      };
+    case 'tasks':
+      return {
+        text: `INSERT INTO tasks (id, tenant_id, name, description, current_version) VALUES ($1, $2, $3, 'a task', 1)`,
+        values: [id, tenantId, `task-${variant}`],
+      };
+    case 'task_versions':
+      return {
+        text: `INSERT INTO task_versions (id, tenant_id, task_id, version, definition)
+               VALUES ($1, $2, (SELECT id FROM tasks WHERE tenant_id = $2 ORDER BY created_at, id LIMIT 1), $3, '{}')`,
+        values: [id, tenantId, second ? 2 : 1],
+      };
+    case 'runs':
+      return {
+        text: `INSERT INTO runs (id, tenant_id, task_id, task_version_id, task_version, input)
+               VALUES ($1, $2, (SELECT id FROM tasks WHERE tenant_id = $2 ORDER BY created_at, id LIMIT 1),
+                       (SELECT id FROM task_versions WHERE tenant_id = $2 ORDER BY created_at, id LIMIT 1), 1, '{}')`,
+        values: [id, tenantId],
+      };
+    case 'steps':
+      return {
+        text: `INSERT INTO steps (id, tenant_id, run_id, seq, step_key, type)
+               VALUES ($1, $2, (SELECT id FROM runs WHERE tenant_id = $2 ORDER BY created_at, id LIMIT 1), $3, 'draft', 'llm')`,
+        values: [id, tenantId, second ? 2 : 1],
+      };
+    case 'approvals':
+      return {
+        text: `INSERT INTO approvals (id, tenant_id, run_id, step_id, step_key, prompt, expires_at)
+               VALUES ($1, $2, (SELECT id FROM runs WHERE tenant_id = $2 ORDER BY created_at, id LIMIT 1),
+                       (SELECT id FROM steps WHERE tenant_id = $2 ORDER BY seq DESC LIMIT 1), 'review', 'ok?', now() + interval '1 day')`,
+        values: [id, tenantId],
+      };
+    case 'run_events':
+      return {
+        text: `INSERT INTO run_events (id, tenant_id, run_id, type)
+               VALUES ($1, $2, (SELECT id FROM runs WHERE tenant_id = $2 ORDER BY created_at, id LIMIT 1), 'run.created')`,
+        values: [String(randomInt(1, 2 ** 47)), tenantId],
+      };
+    case 'tool_events':
+      return {
+        text: `INSERT INTO tool_events (id, tenant_id, run_id, step_id, call_key, tool_name, tool_version, status)
+               VALUES ($1, $2, (SELECT id FROM runs WHERE tenant_id = $2 ORDER BY created_at, id LIMIT 1),
+                       (SELECT id FROM steps WHERE tenant_id = $2 ORDER BY seq LIMIT 1), $3, 'lookup', 1, 'SUCCEEDED')`,
+        values: [id, tenantId, `call-${variant}`],
       };
   }
 }
