@@ -5,7 +5,12 @@ import { startFauxqs } from 'fauxqs';
 import { mkdir } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 
-/** Starts the endpoint and creates the buckets and queues the platform uses. */
+/**
+ * Starts the endpoint and creates the buckets and queues the platform uses. A queue is a name,
+ * or `{ name, attributes?, deadLetterQueue?: { name, maxReceiveCount } }`: SQS attributes such
+ * as `VisibilityTimeout` (strings, as in CreateQueue), and a dead-letter queue created first and
+ * wired in with a `RedrivePolicy`. Returns the queue URLs by name.
+ */
 export async function startLocalAws({
   host = '127.0.0.1',
   port = 0,
@@ -21,8 +26,33 @@ export async function startLocalAws({
     ...(storageDir ? { s3StorageDir: storageDir } : {}),
   });
   for (const bucket of buckets) server.createBucket(bucket);
-  for (const queue of queues) server.createQueue(queue);
-  return { endpoint: server.address, server, stop: () => server.stop() };
+  const queueUrls = {};
+  for (const queue of queues) {
+    const {
+      name,
+      attributes = {},
+      deadLetterQueue,
+    } = typeof queue === 'string' ? { name: queue } : queue;
+    const redrive = {};
+    if (deadLetterQueue) {
+      const dlq = createQueueOnce(server, deadLetterQueue.name, {});
+      queueUrls[deadLetterQueue.name] = dlq.url;
+      redrive.RedrivePolicy = JSON.stringify({
+        deadLetterTargetArn: dlq.arn,
+        maxReceiveCount: deadLetterQueue.maxReceiveCount,
+      });
+    }
+    queueUrls[name] = createQueueOnce(server, name, { ...attributes, ...redrive }).url;
+  }
+  return { endpoint: server.address, queueUrls, server, stop: () => server.stop() };
+}
+
+/** fauxqs' createQueue replaces a queue of the same name (and drops its messages): guard it. */
+function createQueueOnce(server, name, attributes) {
+  const existing = server.inspectQueue(name);
+  if (existing) return { url: existing.url, arn: existing.arn };
+  const { queueUrl, queueArn } = server.createQueue(name, { attributes });
+  return { url: queueUrl, arn: queueArn };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -32,15 +62,19 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       'storage-dir': { type: 'string' },
       bucket: { type: 'string', multiple: true, default: [] },
       queue: { type: 'string', multiple: true, default: [] },
+      // A queue with attributes, as JSON: {"name", "attributes"?, "deadLetterQueue"?}.
+      'queue-config': { type: 'string', multiple: true, default: [] },
     },
   });
   const local = await startLocalAws({
     port: Number(values.port),
     storageDir: values['storage-dir'],
     buckets: values.bucket,
-    queues: values.queue,
+    queues: [...values.queue, ...values['queue-config'].map((json) => JSON.parse(json))],
   });
-  process.stdout.write(`${JSON.stringify({ endpoint: local.endpoint })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ endpoint: local.endpoint, queueUrls: local.queueUrls })}\n`,
+  );
   const stop = () => void local.stop().then(() => process.exit(0));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

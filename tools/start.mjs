@@ -22,11 +22,19 @@ const APPS = [
   { name: 'control-plane', port: 8080 },
   { name: 'llm-gateway', port: 8081 },
   { name: 'tool-runtime', port: 8082 },
-  { name: 'orchestrator-worker', port: null },
+  { name: 'orchestrator-worker', port: 8083 },
 ];
 const SHUTDOWN_TIMEOUT_MS = 10_000;
-/** Buckets (and, later, queues) the apps expect on the local AWS endpoint. */
+/** Buckets and queues the apps expect on the local AWS endpoint. */
 const LOCAL_BUCKETS = ['gnomon-artifacts'];
+const STEP_QUEUE = 'gnomon-steps';
+const LOCAL_QUEUES = [
+  {
+    name: STEP_QUEUE,
+    attributes: { VisibilityTimeout: '30' },
+    deadLetterQueue: { name: `${STEP_QUEUE}-dlq`, maxReceiveCount: 5 },
+  },
+];
 const PROVIDER_KEYS = [
   ['OPENAI_API_KEY', 'openai'],
   ['ANTHROPIC_API_KEY', 'anthropic'],
@@ -91,11 +99,27 @@ async function main() {
       port: Number(env.GNOMON_LOCAL_AWS_PORT ?? 0),
       storageDir: path.join(dataDir, 's3'),
       buckets: LOCAL_BUCKETS,
+      queues: LOCAL_QUEUES,
     });
     env.AWS_ENDPOINT_URL = localAws.endpoint;
+    env.GNOMON_STEP_QUEUE_URL ??= localAws.queueUrls[STEP_QUEUE];
     env.AWS_REGION ??= 'us-east-1';
     env.AWS_ACCESS_KEY_ID ??= 'local';
     env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  }
+
+  // Runs: the local engine executes the run state machine unless one is configured.
+  let localEngine = null;
+  if (!env.GNOMON_STATE_MACHINE_ARN?.trim() && env.GNOMON_STEP_QUEUE_URL) {
+    try {
+      localEngine = await startLocalEngine(env);
+    } catch (error) {
+      await localAws?.stop();
+      await database?.stop();
+      throw error;
+    }
+    env.AWS_ENDPOINT_URL_SFN = localEngine.endpoint;
+    env.GNOMON_STATE_MACHINE_ARN = localEngine.stateMachineArn;
   }
 
   if (!env.REDIS_URL?.trim()) delete env.REDIS_URL; // blank means unset: single-instance mode
@@ -103,6 +127,10 @@ async function main() {
     log(`ignoring PORT=${env.PORT}: set a per-app port instead (e.g. CONTROL_PLANE_PORT)`);
     delete env.PORT;
   }
+
+  // The worker calls the gateway and the tool runtime where this start put them.
+  env.GNOMON_LLM_GATEWAY_URL ??= `http://127.0.0.1:${env.LLM_GATEWAY_PORT ?? 8081}`;
+  env.GNOMON_TOOL_RUNTIME_URL ??= `http://127.0.0.1:${env.TOOL_RUNTIME_PORT ?? 8082}`;
 
   const urls = [];
   const children = apps.map((app) => {
@@ -133,6 +161,9 @@ async function main() {
   log(
     `  aws        ${localAws ? `local S3/SQS-compatible endpoint, ${localAws.endpoint}` : env.AWS_ENDPOINT_URL ? `endpoint ${env.AWS_ENDPOINT_URL}` : 'AWS (SDK default chain)'}`,
   );
+  log(
+    `  runs       ${localEngine ? `local engine (the run state machine, in process ${localEngine.pid}), ${localEngine.endpoint}` : env.GNOMON_STATE_MACHINE_ARN ? `Step Functions ${env.GNOMON_STATE_MACHINE_ARN}` : 'no state machine: runs cannot start (set GNOMON_STATE_MACHINE_ARN)'}`,
+  );
   log(`  data dir   ${dataDir}`);
   for (const url of urls) log(`  ${url}`);
   log('Ctrl-C stops everything');
@@ -151,6 +182,7 @@ async function main() {
     }, SHUTDOWN_TIMEOUT_MS);
     await Promise.all(children.map(({ exited }) => exited));
     clearTimeout(killer);
+    if (localEngine) await localEngine.stop();
     if (database) await database.stop();
     if (localAws) await localAws.stop();
   };
@@ -176,6 +208,36 @@ async function main() {
   });
   await done;
   return exitCode;
+}
+
+/** The local Step Functions-compatible engine (dist/libs/workflow/src/local/…cli.js) as a child. */
+async function startLocalEngine(env) {
+  const cli = path.join(dist, 'libs/workflow/src/local/local-step-functions.cli.js');
+  const child = spawn(
+    process.execPath,
+    [cli, '--queue-url', env.GNOMON_STEP_QUEUE_URL, '--port', env.GNOMON_LOCAL_SFN_PORT ?? '0'],
+    { env, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const line = await new Promise((resolve, reject) => {
+    let buffer = '';
+    child.stdout.on('data', (chunk) => {
+      buffer += chunk;
+      const end = buffer.indexOf('\n');
+      if (end >= 0) resolve(buffer.slice(0, end));
+    });
+    child.once('exit', (code) => reject(new Error(`the local engine exited with ${code}`)));
+  });
+  const { endpoint, stateMachineArn } = JSON.parse(line);
+  return {
+    endpoint,
+    stateMachineArn,
+    pid: child.pid,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 function appMain(app) {

@@ -15,6 +15,9 @@ import { PlatformModule } from './platform/platform.module';
 import { ProviderCredentialModule } from './provider-credentials/provider-credential.module';
 import { TenantModule } from './tenants/tenant.module';
 import { ToolModule } from './tools/tool.module';
+import { TaskModule } from './tasks/task.module';
+import { RunsModule } from './runs/runs.module';
+import { ApprovalsModule } from './approvals/approvals.module';
 import { UsageModule } from './usage/usage.module';
 
 @Module({})
@@ -37,6 +40,9 @@ export class AppModule {
         BudgetModule,
         UsageModule,
         ToolModule,
+        TaskModule,
+        RunsModule,
+        ApprovalsModule,
       ],
       providers: [
         { provide: APP_FILTER, useValue: new ProblemFilter(logger) },

@@ -5,3 +5,4 @@ export * from './s3-client';
 export * from './local-aws-endpoint';
 export * from './sqs-client';
 export * from './sfn-client';
+export * from './sqs';

@@ -10,6 +10,8 @@ export const ERROR_CODES = {
   forbidden: { status: 403, title: 'Not allowed' },
   not_found: { status: 404, title: 'Not found' },
   conflict: { status: 409, title: 'Conflict' },
+  budget_exceeded: { status: 402, title: 'Budget exhausted' },
+  idempotency_conflict: { status: 409, title: 'Idempotency-Key reused with a different request' },
   last_owner: { status: 409, title: 'A tenant must keep at least one owner' },
   payload_too_large: { status: 413, title: 'Request body too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },

@@ -11,3 +11,7 @@ export * from './llm.dto';
 export * from './governance.dto';
 export * from './tool.dto';
 export * from './run-workflow';
+export * from './run-event';
+export * from './task-definition';
+export * from './task.dto';
+export * from './run.dto';

@@ -11,6 +11,16 @@ export type {
   Tenant as TenantRow,
   Tool as ToolRow,
   ToolVersion as ToolVersionRow,
+  Task as TaskRow,
+  TaskVersion as TaskVersionRow,
+  Run as RunRow,
+  Step as StepRow,
+  Approval as ApprovalRow,
+  RunEvent as RunEventRow,
+  ToolEvent as ToolEventRow,
+  RunStatus as RunStatusValue,
+  StepStatus as StepStatusValue,
+  ApprovalStatus as ApprovalStatusValue,
 } from './generated/prisma/client';
 
 /** The role every application query runs as: no BYPASSRLS, owns nothing (see ADR 0003). */

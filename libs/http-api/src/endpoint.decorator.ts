@@ -18,6 +18,11 @@ export interface EndpointSpec {
   response?: z.ZodType;
   /** Success status when not 200. */
   status?: number;
+  /**
+   * Media type of the success response when not JSON, e.g. `text/event-stream` for a stream
+   * whose messages carry `response` (documentation only: the handler writes the stream).
+   */
+  contentType?: string;
   /** Whether this route accepts X-Gnomon-Tenant from platform admins (tenant-facing routes). */
   tenantScoped?: boolean;
 }

@@ -82,7 +82,11 @@ export function buildOpenApiDocument(
         [status]: spec.response
           ? {
               description: 'Success',
-              content: { 'application/json': { schema: toJson(spec.response, 'output') } },
+              content: {
+                [spec.contentType ?? 'application/json']: {
+                  schema: toJson(spec.response, 'output'),
+                },
+              },
             }
           : { description: 'Success' },
         default: {

@@ -2,3 +2,5 @@
 // WorkflowEngine port with its Step Functions and local adapters, and the task-definition
 // interpreter.
 export * from './asl';
+export * from './engine';
+export * from './interpreter';

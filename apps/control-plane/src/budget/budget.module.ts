@@ -8,5 +8,6 @@ import { BudgetService } from './budget.service';
   imports: [AuditModule],
   controllers: [BudgetController],
   providers: [BudgetRepository, BudgetService],
+  exports: [BudgetService],
 })
 export class BudgetModule {}
