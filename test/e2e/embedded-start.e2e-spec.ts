@@ -24,6 +24,8 @@ function embeddedEnv(dataDir: string, port: number): NodeJS.ProcessEnv {
     CONTROL_PLANE_PORT: String(port),
     LLM_GATEWAY_PORT: String(port + 1),
     TOOL_RUNTIME_PORT: String(port + 2),
+    // Health port only; an ephemeral one keeps parallel test files apart.
+    ORCHESTRATOR_WORKER_PORT: '0',
   };
   for (const name of [
     'DATABASE_URL',

@@ -54,7 +54,7 @@ export const StepMessage = z.discriminatedUnion('kind', [
     kind: z.literal('finalize'),
     outcome: z.enum(['SUCCEEDED', 'FAILED']),
     error: z
-      .strictObject({ Error: z.string().max(256), Cause: z.string().max(32_768).optional() })
+      .strictObject({ Error: z.string().max(256), Cause: z.string().max(32_768).nullish() })
       .optional(),
   }),
 ]);
@@ -75,12 +75,14 @@ export const StepOutcome = z.discriminatedUnion('route', [
    * `heartbeatSeconds` pass without one, the worker resolves the approval at `cursor`.
    * `timeoutSeconds` is a backstop a little above `heartbeatSeconds`.
    */
-  z.strictObject({
-    route: z.literal('approval'),
-    cursor: RunCursor,
-    heartbeatSeconds: z.number().int().min(1),
-    timeoutSeconds: z.number().int().min(2),
-  }),
+  z
+    .strictObject({
+      route: z.literal('approval'),
+      cursor: RunCursor,
+      heartbeatSeconds: z.number().int().min(1),
+      timeoutSeconds: z.number().int().min(2),
+    })
+    .refine((o) => o.heartbeatSeconds < o.timeoutSeconds, 'heartbeatSeconds must be below timeoutSeconds'),
   /** The run (or, inside a parallel branch, the branch) is done. */
   z.strictObject({ route: z.literal('done') }),
 ]);

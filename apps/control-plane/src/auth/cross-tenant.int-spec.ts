@@ -7,15 +7,37 @@ import { ControlPlaneHarness, type HttpResult } from '../testing/control-plane-h
  * tenant A's objects; the last test checks that the table covers every route of the catalog
  * that takes an `{id}` or is tenant-scoped, so a new endpoint without a case fails here.
  */
-type Target = 'member' | 'key' | 'tenant' | 'credential' | 'tool' | 'toolName';
+type Target =
+  | 'member'
+  | 'key'
+  | 'tenant'
+  | 'credential'
+  | 'tool'
+  | 'toolName'
+  | 'task'
+  | 'taskName'
+  | 'run'
+  | 'approval';
 type Expectation =
   | { kind: 'foreign_id_is_404'; target: Target }
   | {
       kind: 'list_excludes_foreign_rows';
-      itemsOf: 'members' | 'api-keys' | 'audit-log' | 'provider-credentials' | 'tools';
+      itemsOf:
+        | 'members'
+        | 'api-keys'
+        | 'audit-log'
+        | 'provider-credentials'
+        | 'tools'
+        | 'tasks'
+        | 'runs'
+        | 'approvals';
     }
   | { kind: 'create_with_foreign_member_is_404' }
-  | { kind: 'create_lands_in_own_tenant'; table?: 'members' | 'provider_credentials' | 'tools' }
+  | { kind: 'start_with_foreign_task_is_404' }
+  | {
+      kind: 'create_lands_in_own_tenant';
+      table?: 'members' | 'provider_credentials' | 'tools' | 'tasks';
+    }
   | { kind: 'answers_own_identity' }
   | { kind: 'reads_own_settings_only'; own: Record<string, unknown> }
   | { kind: 'replace_lands_in_own_tenant'; table: 'llm_route_configs' }
@@ -28,6 +50,12 @@ interface CrossTenantCase {
   body?: Record<string, unknown>;
   expect: Expectation;
 }
+
+const TASK_DEFINITION = {
+  language: 'gnomon.task/v1',
+  start: 'ask',
+  steps: [{ id: 'ask', type: 'approval', prompt: 'May I?' }],
+};
 
 const CASES: CrossTenantCase[] = [
   { method: 'GET', route: '/api/v1/me', expect: { kind: 'answers_own_identity' } },
@@ -220,6 +248,87 @@ const CASES: CrossTenantCase[] = [
     route: '/api/v1/admin/tenants/{id}',
     expect: { kind: 'admin_route_is_403', target: 'tenant' },
   },
+  {
+    method: 'GET',
+    route: '/api/v1/tasks',
+    expect: { kind: 'list_excludes_foreign_rows', itemsOf: 'tasks' },
+  },
+  {
+    method: 'POST',
+    route: '/api/v1/tasks',
+    // A's task has this name too: names are per tenant.
+    body: { name: 'a-task', definition: TASK_DEFINITION },
+    expect: { kind: 'create_lands_in_own_tenant', table: 'tasks' },
+  },
+  ...(['task', 'taskName'] as const).flatMap((target): CrossTenantCase[] => [
+    { method: 'GET', route: '/api/v1/tasks/{id}', expect: { kind: 'foreign_id_is_404', target } },
+    {
+      method: 'PUT',
+      route: '/api/v1/tasks/{id}',
+      body: { definition: TASK_DEFINITION },
+      expect: { kind: 'foreign_id_is_404', target },
+    },
+    {
+      method: 'GET',
+      route: '/api/v1/tasks/{id}/versions',
+      expect: { kind: 'foreign_id_is_404', target },
+    },
+    {
+      method: 'GET',
+      route: '/api/v1/tasks/{id}/versions/{version}',
+      expect: { kind: 'foreign_id_is_404', target },
+    },
+  ]),
+  {
+    method: 'GET',
+    route: '/api/v1/runs',
+    expect: { kind: 'list_excludes_foreign_rows', itemsOf: 'runs' },
+  },
+  {
+    method: 'POST',
+    route: '/api/v1/runs',
+    body: { input: {} },
+    expect: { kind: 'start_with_foreign_task_is_404' },
+  },
+  ...['', '/steps', '/timeline', '/metrics', '/events'].map((suffix): CrossTenantCase => ({
+    method: 'GET',
+    route: `/api/v1/runs/{id}${suffix}`,
+    expect: { kind: 'foreign_id_is_404', target: 'run' },
+  })),
+  {
+    method: 'POST',
+    route: '/api/v1/runs/{id}/cancel',
+    body: {},
+    expect: { kind: 'foreign_id_is_404', target: 'run' },
+  },
+  {
+    method: 'POST',
+    route: '/api/v1/runs/{id}/replay',
+    body: { fromStep: 'ask' },
+    expect: { kind: 'foreign_id_is_404', target: 'run' },
+  },
+  {
+    method: 'GET',
+    route: '/api/v1/approvals',
+    expect: { kind: 'list_excludes_foreign_rows', itemsOf: 'approvals' },
+  },
+  {
+    method: 'GET',
+    route: '/api/v1/approvals/{id}',
+    expect: { kind: 'foreign_id_is_404', target: 'approval' },
+  },
+  {
+    method: 'POST',
+    route: '/api/v1/approvals/{id}/approve',
+    body: {},
+    expect: { kind: 'foreign_id_is_404', target: 'approval' },
+  },
+  {
+    method: 'POST',
+    route: '/api/v1/approvals/{id}/reject',
+    body: { reason: 'not yours' },
+    expect: { kind: 'foreign_id_is_404', target: 'approval' },
+  },
 ];
 
 const name = (c: { method: string; route: string }) => `${c.method} ${c.route}`;
@@ -313,6 +422,25 @@ describe('cross-tenant isolation: tenant B never reaches tenant A', () => {
       body: { kind: 'js', source: 'export default () => "a2"' },
     });
     expect([...tools.map((res) => res.status), update.status]).toEqual([201, 201, 200]);
+    // A's task (two versions) and B's; each tenant has a run waiting on an approval.
+    const tasks = await Promise.all(
+      [a, b].map((tenant) =>
+        h.request('POST', '/api/v1/tasks', {
+          key: h.adminKey,
+          tenant: tenant.id,
+          body: { name: `${tenant === a ? 'a' : 'b'}-task`, definition: TASK_DEFINITION },
+        }),
+      ),
+    );
+    const taskUpdate = await h.request('PUT', '/api/v1/tasks/a-task', {
+      key: h.adminKey,
+      tenant: a.id,
+      body: { definition: TASK_DEFINITION },
+    });
+    expect([...tasks.map((res) => res.status), taskUpdate.status]).toEqual([201, 201, 200]);
+    const waiting = await Promise.all(
+      [a, b].map((tenant, i) => waitingRun(tenant.id, tasks[i]!.body.id as string)),
+    );
     const ids: Record<Target, string> = {
       member: member.body.id,
       key: key.body.id,
@@ -320,8 +448,41 @@ describe('cross-tenant isolation: tenant B never reaches tenant A', () => {
       credential: credentials[0].body.id,
       tool: tools[0].body.id,
       toolName: 'a-tool',
+      task: tasks[0]!.body.id,
+      taskName: 'a-task',
+      run: waiting[0]!.run,
+      approval: waiting[0]!.approval,
     };
     return { a, b, ids };
+  };
+
+  /** A run of the task waiting on an approval (rows as the worker writes them). */
+  const waitingRun = async (tenantId: string, taskId: string) => {
+    const [version] = await h.sql<{ id: string }>(
+      'select id from task_versions where task_id = $1 order by version limit 1',
+      [taskId],
+    );
+    const [run] = await h.sql<{ id: string }>(
+      `insert into runs (tenant_id, task_id, task_version_id, task_version, input, status, next_seq)
+       values ($1, $2, $3, 1, '{}', 'AWAITING_APPROVAL', 2) returning id`,
+      [tenantId, taskId, version!.id],
+    );
+    const [step] = await h.sql<{ id: string }>(
+      `insert into steps (tenant_id, run_id, seq, step_key, type, status)
+       values ($1, $2, 1, 'ask', 'approval', 'RUNNING') returning id`,
+      [tenantId, run!.id],
+    );
+    const [approval] = await h.sql<{ id: string }>(
+      `insert into approvals (tenant_id, run_id, step_id, step_key, prompt, approver_roles, expires_at, task_token)
+       values ($1, $2, $3, 'ask', 'May I?', '{OWNER,ADMIN}', now() + interval '1 day', 'secret-task-token')
+       returning id`,
+      [tenantId, run!.id, step!.id],
+    );
+    await h.sql(`insert into run_events (tenant_id, run_id, type) values ($1, $2, 'run.created')`, [
+      tenantId,
+      run!.id,
+    ]);
+    return { run: run!.id, approval: approval!.id };
   };
 
   /** Everything of tenant A, to show a request changed nothing. */
@@ -339,6 +500,12 @@ describe('cross-tenant isolation: tenant B never reaches tenant A', () => {
         'provider_credentials',
         'tools',
         'tool_versions',
+        'tasks',
+        'task_versions',
+        'runs',
+        'steps',
+        'approvals',
+        'run_events',
       ].map((table) => h.sql(`select * from ${table} where tenant_id = $1 order by 1`, [tenantId])),
     ),
   });
@@ -351,8 +518,11 @@ describe('cross-tenant isolation: tenant B never reaches tenant A', () => {
       '1',
     );
     const url = c.query ? `${path}?${c.query}` : path;
-    const foreignMember = c.expect.kind === 'create_with_foreign_member_is_404';
-    return { url, body: foreignMember ? { ...c.body, memberId: ids.member } : c.body };
+    if (c.expect.kind === 'create_with_foreign_member_is_404')
+      return { url, body: { ...c.body, memberId: ids.member } };
+    if (c.expect.kind === 'start_with_foreign_task_is_404')
+      return { url, body: { ...c.body, taskId: ids.task } };
+    return { url, body: c.body };
   };
 
   it.each(CASES)("$method $route with B's key: $expect.kind, and A is unchanged", async (c) => {
@@ -364,6 +534,7 @@ describe('cross-tenant isolation: tenant B never reaches tenant A', () => {
     switch (c.expect.kind) {
       case 'foreign_id_is_404':
       case 'create_with_foreign_member_is_404':
+      case 'start_with_foreign_task_is_404':
         expectProblem(res, 404, 'not_found');
         break;
       case 'admin_route_is_403':
@@ -402,6 +573,9 @@ describe('cross-tenant isolation: tenant B never reaches tenant A', () => {
           'audit-log': 'audit_logs',
           'provider-credentials': 'provider_credentials',
           tools: 'tools',
+          tasks: 'tasks',
+          runs: 'runs',
+          approvals: 'approvals',
         }[c.expect.itemsOf];
         const own = await h.sql<{ id: string }>(`select id from ${table} where tenant_id = $1`, [
           b.id,

@@ -1,5 +1,6 @@
 import { parseSecret } from '@gnomon/auth';
 import { AwsEnv } from '@gnomon/aws';
+import { RunEventStreamEnv } from '../runs/run-events.stream';
 import { z } from 'zod';
 
 const Bool = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
@@ -45,7 +46,8 @@ export const ControlPlaneEnv = z
     /** Steps one execution runs before it continues as a new one (history stays far below 25,000 events). */
     GNOMON_RUN_STEPS_PER_EXECUTION: z.coerce.number().int().min(1).max(2_000).default(1_000),
   })
-  .extend(AwsEnv.shape);
+  .extend(AwsEnv.shape)
+  .extend(RunEventStreamEnv.shape);
 export type ControlPlaneEnv = z.infer<typeof ControlPlaneEnv>;
 
 /** Secrets every instance must share; from the environment or the local data dir. */

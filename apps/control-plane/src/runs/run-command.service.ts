@@ -53,7 +53,6 @@ export class RunCommandService {
     body: StartRunRequest,
     idempotencyKey: string | undefined,
   ): Promise<StartedRun> {
-    const engine = this.requireEngine();
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new ApiError(
         'validation_failed',
@@ -79,6 +78,7 @@ export class RunCommandService {
       created = await this.db.inTenant(caller.tenant, async (t) => {
         const { task, version, definition } = await this.resolveTask(t, body.taskId, body.version);
         this.checkInput(definition, body.input);
+        this.requireEngine();
         const run = await this.runs.create(t, {
           taskId: task.id,
           taskVersionId: version.id,
@@ -111,7 +111,7 @@ export class RunCommandService {
       }
       throw error;
     }
-    await this.launch(caller, engine, created, '1');
+    await this.launch(caller, this.requireEngine(), created, '1');
     return { run: await this.query.get(caller.tenant, created.id), replayed: false };
   }
 
@@ -160,7 +160,6 @@ export class RunCommandService {
   }
 
   async replay(caller: TenantCaller, runId: string, body: ReplayRunRequest): Promise<RunView> {
-    const engine = this.requireEngine();
     await this.checkBudget(caller);
     const { created, cursor } = await this.db.inTenant(caller.tenant, async (t) => {
       const original = await this.runs.find(t, runId);
@@ -173,6 +172,7 @@ export class RunCommandService {
       const version = await t.db.taskVersion.findFirst({ where: { id: original.taskVersionId } });
       const definition = TaskDefinition.parse(version!.definition);
       const problem = replayProblem(definition, body.fromStep);
+      if (!problem) this.requireEngine();
       if (problem) throw invalidFromStep(problem);
       const steps = await this.steps.listForRun(t, original.id);
       const from = steps.find((step) => step.stepKey === body.fromStep);
@@ -232,7 +232,7 @@ export class RunCommandService {
       });
       return { created: run, cursor: String(seq) };
     });
-    await this.launch(caller, engine, created, cursor);
+    await this.launch(caller, this.requireEngine(), created, cursor);
     return this.query.get(caller.tenant, created.id);
   }
 

@@ -260,13 +260,23 @@ describe('run events stream (GET /api/v1/runs/{id}/events, server-sent events)',
     expect(a.event).toBe('approval.requested');
   });
 
-  it('a client that goes away frees its slot (and its polling stops)', async () => {
+  it('a client that goes away frees its slot and is polled for no more', async () => {
     const { tenant, run } = await setup('RUNNING');
-    const client = await open(tenant, run, 1);
+    const polls = async () => {
+      const text = String((await h.request('GET', '/metrics', {}, 1)).body);
+      return Number(/^gnomon_run_event_polls_total\{[^}]*\} (\d+)$/m.exec(text)?.[1]);
+    };
+    const client = await open(tenant, run, 1); // polls every 50 ms
     await client.waitFor((m) => m.retry !== undefined, 1_000);
     expect(streams(1).open).toBe(1);
+    const before = await polls();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await polls()).toBeGreaterThan(before + 1);
     client.close();
     await until(() => streams(1).open === 0, 2_000, 'slot freed');
+    const after = await polls();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await polls()).toBeLessThanOrEqual(after + 1); // at most one poll was in flight
   });
 
   it('sends a keep-alive comment while nothing happens', async () => {

@@ -3,7 +3,7 @@ import { TenantDatabase, type RunEventRow, type TenantScope } from '@gnomon/db';
 import { ApiError, notFound } from '@gnomon/http-api';
 import { MetricsRegistry, type Logger } from '@gnomon/observability';
 import { Readable } from 'node:stream';
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { z } from 'zod';
 import { isTerminalRunStatus } from '@gnomon/contracts';
 import type { ControlPlaneConfig } from '../config/control-plane.config';
@@ -156,7 +156,7 @@ class RunEventFeed {
       this.lastId = event.id;
     }
     const drained = poll.events.length < this.settings.batchSize;
-    if (poll.status === null) {
+    if (poll.status === null || (isTerminalRunStatus(poll.status) && drained)) {
       this.end();
       return;
     }
@@ -189,6 +189,7 @@ class RunEventFeed {
 @Injectable()
 export class RunEventStreams implements BeforeApplicationShutdown {
   private readonly feeds = new Set<RunEventFeed>();
+  private readonly polls: Counter;
   /** Streams opened or being opened, in total and per tenant. */
   private slots = 0;
   private readonly perTenant = new Map<string, number>();
@@ -208,6 +209,11 @@ export class RunEventStreams implements BeforeApplicationShutdown {
       collect() {
         this.set(feeds.size);
       },
+    });
+    this.polls = new Counter({
+      name: 'gnomon_run_event_polls_total',
+      help: 'Queries of the run event log made for open SSE streams',
+      registers: [metrics.registry],
     });
   }
 
@@ -248,6 +254,7 @@ export class RunEventStreams implements BeforeApplicationShutdown {
   }
 
   private read(scope: TenantScope, runId: string, after: bigint | null): Promise<Poll> {
+    this.polls.inc();
     // Status first: when it is terminal, the events read after it include every event the
     // run's last transaction wrote (each statement sees what committed before it began).
     return this.db.inTenant(scope, async (t) => {
