@@ -25,6 +25,9 @@ const APPS = [
   { name: 'orchestrator-worker', port: 8083 },
 ];
 const SHUTDOWN_TIMEOUT_MS = 10_000;
+/** A crashed app is restarted at most this often per minute before everything stops. */
+const MAX_RESTARTS = 5;
+const RESTART_WINDOW_MS = 60_000;
 /** Buckets and queues the apps expect on the local AWS endpoint. */
 const LOCAL_BUCKETS = ['gnomon-artifacts'];
 const STEP_QUEUE = 'gnomon-steps';
@@ -140,8 +143,9 @@ async function main() {
     if (app.name === 'llm-gateway' && simulatedProvider) childEnv.GNOMON_SIMULATED_PROVIDER = '1';
     const port = childEnv.PORT ?? app.port;
     if (port !== null) urls.push(`${app.name.padEnd(20)} http://localhost:${port}`);
-    const child = spawn(process.execPath, [appMain(app)], { env: childEnv, stdio: 'inherit' });
-    return { app, child, exited: new Promise((resolve) => child.once('exit', resolve)) };
+    const entry = { app, childEnv, restarts: [] };
+    launch(entry);
+    return entry;
   });
 
   log('Gnomon is starting');
@@ -194,13 +198,33 @@ async function main() {
         void shutdown(signal, 0).then(resolve);
       });
     }
-    for (const { app, child, exited } of children) {
-      void exited.then((code) => {
+    // An app that dies is restarted (its work is safe: steps are redelivered, requests retried),
+    // unless it keeps dying: then everything stops.
+    const watch = (entry) => {
+      const { child } = entry;
+      void entry.exited.then((code) => {
         if (shuttingDown) return;
         const how = code === null ? `signal ${child.signalCode}` : `code ${code}`;
-        void shutdown(`${app.name} exited unexpectedly with ${how}`, 1).then(resolve);
+        const now = Date.now();
+        entry.restarts = entry.restarts.filter((at) => now - at < RESTART_WINDOW_MS);
+        if (entry.restarts.length >= MAX_RESTARTS) {
+          void shutdown(`${entry.app.name} exited unexpectedly with ${how}, too often`, 1).then(
+            resolve,
+          );
+          return;
+        }
+        entry.restarts.push(now);
+        log(
+          `${entry.app.name} exited unexpectedly with ${how}; restarting it (${entry.restarts.length}/${MAX_RESTARTS} in a minute)`,
+        );
+        setTimeout(() => {
+          if (shuttingDown) return;
+          launch(entry);
+          watch(entry);
+        }, 1_000);
       });
-    }
+    };
+    for (const entry of children) watch(entry);
     void database?.exited.then(() => {
       if (!shuttingDown)
         void shutdown('the embedded database stopped unexpectedly', 1).then(resolve);
@@ -208,6 +232,16 @@ async function main() {
   });
   await done;
   return exitCode;
+}
+
+/** Starts (or restarts) one app as a child process. */
+function launch(entry) {
+  const child = spawn(process.execPath, [appMain(entry.app)], {
+    env: entry.childEnv,
+    stdio: 'inherit',
+  });
+  entry.child = child;
+  entry.exited = new Promise((resolve) => child.once('exit', resolve));
 }
 
 /** The local Step Functions-compatible engine (dist/libs/workflow/src/local/…cli.js) as a child. */

@@ -136,7 +136,14 @@ describe('run lifecycle on the embedded defaults', () => {
             toolCalls: [{ id: `call_${tools}`, name: 'tick', arguments: { n: tools } }],
             usage: { inputTokens: 10, outputTokens: 5 },
           };
-        if (prompt.includes('slow')) return { kind: 'ok', content: 'late', delayMs: 60_000 };
+        if (prompt.includes('crash test'))
+          return tools === 0
+            ? {
+                kind: 'ok',
+                toolCalls: [{ id: 'call_crash', name: 'slowtick', arguments: {} }],
+                usage: { inputTokens: 10, outputTokens: 5 },
+              }
+            : { kind: 'ok', content: 'survived', usage: { inputTokens: 10, outputTokens: 5 } };
         return {
           kind: 'ok',
           content: `done after ${tools} tool results`,
@@ -148,6 +155,9 @@ describe('run lifecycle on the embedded defaults', () => {
       OPENAI_API_KEY: 'sk-e2e',
       OPENAI_BASE_URL: model.url,
       GNOMON_RUN_STEPS_PER_EXECUTION: '100',
+      // A killed worker's message comes back after 5 s (the default is 30 s).
+      WORKER_VISIBILITY_TIMEOUT_SECONDS: '5',
+      WORKER_HEARTBEAT_SECONDS: '2',
     });
     a = await tenant('Alpha');
     b = await tenant('Beta');
@@ -403,6 +413,44 @@ describe('run lifecycle on the embedded defaults', () => {
     expect(await statusOf(`${run.id}-g1`)).toBe('SUCCEEDED');
     expect(await statusOf(`${run.id}-g2`)).toBe('SUCCEEDED');
     await expect(statusOf(`${run.id}-g3`)).rejects.toThrow(/Does Not Exist/);
+  });
+
+  it('survives a worker killed mid-step: redelivered, completed once, the model billed once', async () => {
+    await task(a, 'crashy', [
+      {
+        id: 'work',
+        type: 'llm',
+        model: 'openai/gpt-4o-mini',
+        prompt: 'crash test',
+        tools: ['slowtick'],
+        maxTurns: 3,
+      },
+    ]);
+    const modelCalls = () =>
+      model.requests.filter((r) => JSON.stringify(r.body ?? '').includes('crash test')).length;
+    const run = await startRun(a, 'crashy');
+    // Turn 1: the model asked for slowtick (4 s); kill the worker while the tool runs.
+    const deadline = Date.now() + 30_000;
+    while (modelCalls() < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 1_000));
+    const pids = [...platform.output().matchAll(/orchestrator-worker running \(pid (\d+)/g)];
+    const pid = Number(pids[pids.length - 1]![1]);
+    process.kill(pid, 'SIGKILL');
+
+    const done = await finished(a, run.id, 90_000);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(done.output).toBe('survived');
+    expect(platform.output()).toMatch(
+      /orchestrator-worker exited unexpectedly with signal SIGKILL; restarting it/,
+    );
+    // One model call per turn: the redelivered turn reused the checkpointed answer.
+    expect(modelCalls()).toBe(2);
+    expect(done.usage).toMatchObject({ inputTokens: 20, outputTokens: 10 });
+    const steps = await stepsOf(a, run.id);
+    expect(steps.map((s) => [s.turn, s.status])).toEqual([
+      [1, 'SUCCEEDED'],
+      [2, 'SUCCEEDED'],
+    ]);
   });
 
   it('replays a run from a step, reusing the outputs recorded before it', async () => {

@@ -8,7 +8,9 @@ async function main(): Promise<void> {
   const secrets = await resolvePlatformSecrets(process.env, resolveDataDir(process.env));
   const logger = createLogger({ service: 'orchestrator-worker', level: env.LOG_LEVEL });
   const worker = await startOrchestratorWorker(env, secrets.serviceToken, logger);
-  process.stdout.write(`orchestrator-worker running (health on ${worker.url})\n`);
+  process.stdout.write(
+    `orchestrator-worker running (pid ${process.pid}, health on ${worker.url})\n`,
+  );
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -70,7 +70,10 @@ export async function startOrchestratorWorker(
     new ToolStepRunner(tools),
     approvals,
     logger,
-    { leaseSeconds: env.WORKER_VISIBILITY_TIMEOUT_SECONDS },
+    {
+      leaseSeconds: env.WORKER_VISIBILITY_TIMEOUT_SECONDS,
+      heartbeatMs: env.WORKER_HEARTBEAT_SECONDS * 1000,
+    },
   );
   const handler = new StepMessageHandler(
     executor,

@@ -122,7 +122,8 @@ export class StepRepository {
   async retrying(t: TenantTx, stepId: string, attempt: number, error: StepFailure): Promise<void> {
     await t.db.step.update({
       where: { id: stepId },
-      data: { status: 'RETRYING', attempt, error: json(error) },
+      // A new attempt starts clean: its model call is made again (new idempotency key).
+      data: { status: 'RETRYING', attempt, error: json(error), state: json(null) },
     });
   }
 

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ApprovalView } from '@gnomon/contracts';
 import { TenantDatabase } from '@gnomon/db';
 import { ApiError, notFound, type TenantCaller } from '@gnomon/http-api';
-import { ApprovalRepository, RunEventRepository } from '@gnomon/runs';
+import { ApprovalRepository, RunEventRepository, isTerminal } from '@gnomon/runs';
 import { TaskTimedOutError, type WorkflowEngine } from '@gnomon/workflow';
 import type { Logger } from 'pino';
 import { AuditTrail } from '../audit/audit-trail';
@@ -46,6 +46,15 @@ export class ApprovalCommandService {
         throw new ApiError(
           'forbidden',
           `this approval may be decided by ${approval.approverRoles.join(', ')}; you are ${role}`,
+        );
+      const run = await t.db.run.findFirst({
+        where: { id: approval.runId },
+        select: { status: true },
+      });
+      if (run && isTerminal(run.status))
+        throw new ApiError(
+          'conflict',
+          `the run is already ${run.status}; its approval can no longer be decided`,
         );
       if (approval.status !== 'PENDING')
         throw new ApiError('conflict', `the approval was already ${approval.status}`);

@@ -31,6 +31,10 @@ export const WorkerEnv = AwsEnv.extend({
   /** How long SIGTERM waits for running steps before releasing their messages. */
   WORKER_DRAIN_MS: Int(0, 600_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+}).refine((env) => env.WORKER_HEARTBEAT_SECONDS < env.WORKER_VISIBILITY_TIMEOUT_SECONDS, {
+  path: ['WORKER_HEARTBEAT_SECONDS'],
+  message:
+    'must be below WORKER_VISIBILITY_TIMEOUT_SECONDS (a running step renews its claim on every heartbeat)',
 });
 export type WorkerEnv = z.infer<typeof WorkerEnv>;
 

@@ -180,7 +180,13 @@ export class ApprovalSteps {
       );
       if (spec?.type !== 'approval') return;
       const scopeOutputs = await this.steps.outputs(t, run.id);
-      const prompt = renderTemplate(spec.prompt, { input: run.input, steps: scopeOutputs });
+      let prompt: unknown;
+      try {
+        prompt = renderTemplate(spec.prompt, { input: run.input, steps: scopeOutputs });
+      } catch (error) {
+        // A prompt that cannot be filled must not keep the run from asking: show the template.
+        prompt = `${spec.prompt}\n\n(could not fill the prompt: ${error instanceof Error ? error.message : String(error)})`;
+      }
       const state = (step.state ?? {}) as ApprovalState;
       const expiresAt = state.deadline
         ? new Date(state.deadline)

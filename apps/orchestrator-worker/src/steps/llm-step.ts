@@ -120,6 +120,14 @@ export class LlmStepRunner {
           });
           continue;
         }
+        if (!(llm.tools ?? []).includes(call.function.name)) {
+          // Only the step's own tools: a model (or a prompt injection) cannot reach the rest.
+          state.toolResults.push({
+            id: call.id,
+            content: `error: tool "${call.function.name}" is not available in this step`,
+          });
+          continue;
+        }
         const result = await this.tools.invoke(
           scope,
           work.run,
@@ -179,7 +187,7 @@ export class LlmStepRunner {
         function: {
           name,
           description: tool.description,
-          parameters: (tool.inputSchema ?? { type: 'object' }),
+          parameters: tool.inputSchema ?? { type: 'object' },
         },
       });
     }

@@ -7,7 +7,7 @@ type FinalizeMessage = Extract<StepMessage, { kind: 'finalize' }>;
 
 /** The run status a caught error ends the run in (anything unknown is FAILED). */
 export function terminalStatusOf(errorName: string | undefined): RunStatusValue {
-  if (errorName && errorName in WORKFLOW_ERRORS)
+  if (errorName && Object.hasOwn(WORKFLOW_ERRORS, errorName))
     return WORKFLOW_ERRORS[errorName as WorkflowErrorName];
   return 'FAILED';
 }

@@ -20,7 +20,7 @@ import {
   TaskVersionReader,
   isTerminal,
 } from '@gnomon/runs';
-import { nextStep, type RunScope } from '@gnomon/workflow';
+import { TemplateError, nextStep, type RunScope } from '@gnomon/workflow';
 import type { Logger } from 'pino';
 import type { ApprovalSteps } from './approval-steps';
 import type { LlmStepRunner } from './llm-step';
@@ -53,7 +53,7 @@ export class StepExecutor {
     private readonly tool: ToolStepRunner,
     private readonly approvals: ApprovalSteps,
     private readonly logger: Logger,
-    private readonly options: { leaseSeconds: number },
+    private readonly options: { leaseSeconds: number; heartbeatMs: number },
     private readonly runs = new RunRepository(),
     private readonly steps = new StepRepository(),
     private readonly events = new RunEventRepository(),
@@ -184,8 +184,11 @@ export class StepExecutor {
             await this.steps.claim(t, step.id, 0);
             return (await this.steps.findBySeq(t, run.id, step.seq))!;
           });
-          await this.answers.heartbeat(message.taskToken);
-          await delay(waitMs);
+          // Wait out the backoff in heartbeat-sized pieces, so Step Functions keeps waiting for us.
+          for (let left = waitMs; left > 0; left -= this.options.heartbeatMs) {
+            await this.answers.heartbeat(message.taskToken);
+            await delay(Math.min(left, this.options.heartbeatMs));
+          }
           continue;
         }
         await this.db.inTenant(scope, async (t) => {
@@ -294,6 +297,8 @@ export class StepExecutor {
       );
     }
     if (caught instanceof StepError) return caught;
+    if (caught instanceof TemplateError)
+      return new StepError('template_error', caught.message, 'StepFailed', false);
     const message = caught instanceof Error ? caught.message : String(caught);
     this.logger.error({ err: caught }, 'step failed unexpectedly');
     return new StepError(
