@@ -396,7 +396,7 @@ describe('run lifecycle on the embedded defaults', () => {
     const steps = await api('GET', `/api/v1/runs/${run.id}/metrics`, a.key);
     expect(steps.body.totals.steps).toBe(LOOP_TURNS);
     // 300 steps at 100 per execution: generation 0 continued as 1, 1 as 2, and 2 finished.
-    const engine = /runs\s+local engine \(.*\), (http:\/\/[0-9.:]+)/.exec(platform.output())![1]!;
+    const engine = /runs\s+local engine \(.*\), (http:\/\/[0-9.:]+)/.exec(platform.output())![1];
     const arn =
       /"stateMachineArn":"([^"]+)"/.exec(platform.output())?.[1] ??
       'arn:aws:states:us-east-1:000000000000:stateMachine:gnomon-run';
@@ -434,7 +434,7 @@ describe('run lifecycle on the embedded defaults', () => {
     while (modelCalls() < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     await new Promise((r) => setTimeout(r, 1_000));
     const pids = [...platform.output().matchAll(/orchestrator-worker running \(pid (\d+)/g)];
-    const pid = Number(pids[pids.length - 1]![1]);
+    const pid = Number(pids[pids.length - 1][1]);
     process.kill(pid, 'SIGKILL');
 
     const done = await finished(a, run.id, 90_000);

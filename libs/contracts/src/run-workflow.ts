@@ -82,7 +82,10 @@ export const StepOutcome = z.discriminatedUnion('route', [
       heartbeatSeconds: z.number().int().min(1),
       timeoutSeconds: z.number().int().min(2),
     })
-    .refine((o) => o.heartbeatSeconds < o.timeoutSeconds, 'heartbeatSeconds must be below timeoutSeconds'),
+    .refine(
+      (o) => o.heartbeatSeconds < o.timeoutSeconds,
+      'heartbeatSeconds must be below timeoutSeconds',
+    ),
   /** The run (or, inside a parallel branch, the branch) is done. */
   z.strictObject({ route: z.literal('done') }),
 ]);

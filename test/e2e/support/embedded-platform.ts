@@ -32,7 +32,7 @@ const CLEARED = [
 
 export interface ApiResult {
   status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any;
   headers: Headers;
 }
 

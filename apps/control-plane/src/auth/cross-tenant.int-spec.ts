@@ -439,7 +439,7 @@ describe('cross-tenant isolation: tenant B never reaches tenant A', () => {
     });
     expect([...tasks.map((res) => res.status), taskUpdate.status]).toEqual([201, 201, 200]);
     const waiting = await Promise.all(
-      [a, b].map((tenant, i) => waitingRun(tenant.id, tasks[i]!.body.id as string)),
+      [a, b].map((tenant, i) => waitingRun(tenant.id, tasks[i].body.id as string)),
     );
     const ids: Record<Target, string> = {
       member: member.body.id,
@@ -448,10 +448,10 @@ describe('cross-tenant isolation: tenant B never reaches tenant A', () => {
       credential: credentials[0].body.id,
       tool: tools[0].body.id,
       toolName: 'a-tool',
-      task: tasks[0]!.body.id,
+      task: tasks[0].body.id,
       taskName: 'a-task',
-      run: waiting[0]!.run,
-      approval: waiting[0]!.approval,
+      run: waiting[0].run,
+      approval: waiting[0].approval,
     };
     return { a, b, ids };
   };
@@ -465,24 +465,24 @@ describe('cross-tenant isolation: tenant B never reaches tenant A', () => {
     const [run] = await h.sql<{ id: string }>(
       `insert into runs (tenant_id, task_id, task_version_id, task_version, input, status, next_seq)
        values ($1, $2, $3, 1, '{}', 'AWAITING_APPROVAL', 2) returning id`,
-      [tenantId, taskId, version!.id],
+      [tenantId, taskId, version.id],
     );
     const [step] = await h.sql<{ id: string }>(
       `insert into steps (tenant_id, run_id, seq, step_key, type, status)
        values ($1, $2, 1, 'ask', 'approval', 'RUNNING') returning id`,
-      [tenantId, run!.id],
+      [tenantId, run.id],
     );
     const [approval] = await h.sql<{ id: string }>(
       `insert into approvals (tenant_id, run_id, step_id, step_key, prompt, approver_roles, expires_at, task_token)
        values ($1, $2, $3, 'ask', 'May I?', '{OWNER,ADMIN}', now() + interval '1 day', 'secret-task-token')
        returning id`,
-      [tenantId, run!.id, step!.id],
+      [tenantId, run.id, step.id],
     );
     await h.sql(`insert into run_events (tenant_id, run_id, type) values ($1, $2, 'run.created')`, [
       tenantId,
-      run!.id,
+      run.id,
     ]);
-    return { run: run!.id, approval: approval!.id };
+    return { run: run.id, approval: approval.id };
   };
 
   /** Everything of tenant A, to show a request changed nothing. */

@@ -38,7 +38,7 @@ describe('run state machine definition', () => {
 
   it('asl-validator does reject a broken variant (the check above can fail)', () => {
     const broken = structuredClone(definition) as { States: Record<string, State> };
-    broken.States.Route!.Default = 'NoSuchState';
+    broken.States.Route.Default = 'NoSuchState';
     expect(validate(broken).isValid).toBe(false);
   });
 
@@ -48,8 +48,8 @@ describe('run state machine definition', () => {
   });
 
   it('gives every callback task explicit TimeoutSeconds and HeartbeatSeconds', () => {
-    const callbacks = allStates(definition).filter(([, s]) =>
-      String(s.Resource ?? '').endsWith('.waitForTaskToken'),
+    const callbacks = allStates(definition).filter(
+      ([, s]) => typeof s.Resource === 'string' && s.Resource.endsWith('.waitForTaskToken'),
     );
     expect(callbacks.map(([name]) => name).sort()).toEqual(
       ['AwaitApproval', 'BranchStep', 'EnqueueStep', 'FinalizeFailed', 'FinalizeSucceeded'].sort(),
@@ -77,18 +77,18 @@ describe('run state machine definition', () => {
 
   it('retries lost step attempts with backoff and catches everything else into FinalizeFailed', () => {
     const states = definition.States as Record<string, State>;
-    const enqueue = states.EnqueueStep!;
+    const enqueue = states.EnqueueStep;
     const retry = enqueue.Retry as {
       ErrorEquals: string[];
       BackoffRate: number;
       MaxAttempts: number;
     }[];
-    expect(retry[0]!.ErrorEquals).toContain('States.HeartbeatTimeout');
-    expect(retry[0]!.BackoffRate).toBeGreaterThan(1);
+    expect(retry[0].ErrorEquals).toContain('States.HeartbeatTimeout');
+    expect(retry[0].BackoffRate).toBeGreaterThan(1);
     expect(enqueue.Catch).toEqual([
       { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'FinalizeFailed' },
     ]);
-    expect(states.FanOut!.Catch).toEqual(enqueue.Catch);
+    expect(states.FanOut.Catch).toEqual(enqueue.Catch);
     const failureRoute = states.FailureRoute as {
       Choices: { StringEquals: string; Next: string }[];
       Default: string;
@@ -104,7 +104,7 @@ describe('run state machine definition', () => {
 
   it('carries identifiers and pointers only between states', () => {
     const states = definition.States as Record<string, State>;
-    const advance = states.Advance!.Parameters as Record<string, unknown>;
+    const advance = states.Advance.Parameters as Record<string, unknown>;
     expect(Object.keys(advance).sort()).toEqual(
       [
         'cursor.$',
@@ -119,8 +119,8 @@ describe('run state machine definition', () => {
 
   it('fans parallel branches out with a Map and continues as new from the cursor', () => {
     const states = definition.States as Record<string, State>;
-    expect(states.FanOut!.Type).toBe('Map');
-    expect(states.FanOut!.ItemsPath).toBe('$.outcome.branches');
+    expect(states.FanOut.Type).toBe('Map');
+    expect(states.FanOut.ItemsPath).toBe('$.outcome.branches');
     const check = states.CheckHistory as {
       Choices: { NumericGreaterThanEqualsPath: string; Next: string }[];
     };
@@ -128,7 +128,7 @@ describe('run state machine definition', () => {
       NumericGreaterThanEqualsPath: '$.stepsPerExecution',
       Next: 'PrepareContinueAsNew',
     });
-    expect(states.ContinueAsNew!.Resource).toBe('arn:aws:states:::states:startExecution');
+    expect(states.ContinueAsNew.Resource).toBe('arn:aws:states:::states:startExecution');
   });
 
   it('renders deterministically (the JSON Pulumi deploys is the JSON the local engine runs)', () => {
