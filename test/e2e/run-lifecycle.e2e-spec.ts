@@ -76,7 +76,7 @@ describe('run lifecycle on the embedded defaults', () => {
         steps,
       },
     });
-    expect({ status: created.status, body: created.body }).toMatchObject({ status: 201 });
+    if (created.status !== 201) throw new Error(`task ${name}: ${JSON.stringify(created.body)}`);
     return created.body;
   }
 
@@ -163,6 +163,11 @@ describe('run lifecycle on the embedded defaults', () => {
     b = await tenant('Beta');
     await tool(a, 'lookup', 'export default (input) => ({ found: true, echo: input })');
     await tool(a, 'tick', 'export default (input) => ({ ticked: input.n ?? null })');
+    await tool(
+      a,
+      'slowtick',
+      'export default async () => { await new Promise((r) => setTimeout(r, 4000)); return { ok: true }; }',
+    );
     await tool(
       a,
       'sleepy',
