@@ -10,6 +10,7 @@ import type {
   UpdateToolRequest,
 } from '@gnomon/contracts';
 import type { ToolRow, ToolVersionRow } from '@gnomon/db';
+import { executableTool } from '@gnomon/runs';
 import { ToolSchemaError, urlTemplateProblem, type ToolSchemaValidator } from '@gnomon/tools';
 
 /** A live tool and its current version. */
@@ -107,22 +108,12 @@ export function toolView({ tool, version }: ToolRecord): ToolView {
 
 /**
  * The current version as the tool runtime takes it (`ToolExecutionRequest.tool`), with the
- * tool's own limits; for whoever dispatches executions (the orchestrator).
+ * tool's own limits: the same mapping the orchestrator worker uses (libs/runs).
  */
 export function executableToolOf(record: ToolRecord): {
   tool: ToolExecutionRequest['tool'];
   limits: PartialToolLimits;
 } {
-  const view = versionFields(record.tool.kind, record.version);
-  const common = {
-    name: record.tool.name,
-    allowNet: view.allowNet,
-    inputSchema: view.inputSchema,
-    outputSchema: view.outputSchema,
-  };
-  const tool: ToolExecutionRequest['tool'] =
-    view.kind === 'http'
-      ? { kind: 'http', request: view.request as HttpRequestTemplate, ...common }
-      : { kind: view.kind, source: view.source ?? '', ...common };
-  return { tool, limits: view.limits };
+  const { tool, limits } = executableTool(record.tool, record.version);
+  return { tool, limits };
 }
