@@ -171,7 +171,9 @@ async function canListen(port: number): Promise<boolean> {
 
 async function freePorts(count: number): Promise<number> {
   for (let i = 0; i < 200; i++) {
-    const port = 20_000 + count * Math.floor(Math.random() * 9_000);
+    // Below the kernel's ephemeral range (32768+), where the platform's own port-0 listeners
+    // (the local SQS/S3 endpoint, the local engine) land.
+    const port = 20_000 + count * Math.floor(Math.random() * 4_000);
     let all = true;
     for (let p = port; p < port + count && all; p++) all = await canListen(p);
     if (all) return port;
@@ -209,8 +211,17 @@ async function startPlatform(extraEnv: Record<string, string>): Promise<Platform
   child.stdout!.on('data', collect);
   child.stderr!.on('data', collect);
   const deadline = Date.now() + 90_000;
+  const fail = async (message: string): Promise<never> => {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+    throw new Error(`${message}:\n${output}`);
+  };
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`start exited early:\n${output}`);
+    if (child.exitCode !== null) await fail('start exited early');
     const up = await Promise.all(
       [port, port + 1, port + 2].map((p) =>
         fetch(`http://127.0.0.1:${p}/readyz`).then(
@@ -220,12 +231,12 @@ async function startPlatform(extraEnv: Record<string, string>): Promise<Platform
       ),
     );
     if (up.every(Boolean) && output.includes('orchestrator-worker running')) break;
-    if (Date.now() > deadline) throw new Error(`platform not ready in time:\n${output}`);
+    if (Date.now() > deadline) await fail('platform not ready in time');
     await sleep(250);
   }
   ready = true;
   const adminKey = /^\s+(gnp_[0-9A-Za-z]{49})\s*$/m.exec(output)?.[1];
-  if (!adminKey) throw new Error(`no admin key printed:\n${output}`);
+  if (!adminKey) return fail('no admin key printed');
   return {
     pid: child.pid!,
     adminKey,

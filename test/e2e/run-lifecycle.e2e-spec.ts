@@ -485,6 +485,25 @@ describe('run lifecycle on the embedded defaults', () => {
     expect(types).not.toContain('approval.requested'); // nor was approval asked again
   });
 
+  it('keeps step outputs over 32 KiB in S3 and still feeds them to later steps', async () => {
+    await tool(a, 'bigtool', "export default () => ({ size: 40000, text: 'x'.repeat(40000) })");
+    await task(a, 'bulky', [
+      { id: 'big', type: 'tool', tool: 'bigtool', next: 'use' },
+      {
+        id: 'use',
+        type: 'llm',
+        model: SIM,
+        prompt: 'size {{steps.big.output.size}}, {{steps.big.output.text}}',
+      },
+    ]);
+    const run = await startRun(a, 'bulky');
+    expect((await finished(a, run.id)).status).toBe('SUCCEEDED');
+    const [big, use] = await stepsOf(a, run.id);
+    expect(big.output).toBeNull();
+    expect(big.outputRef).toBe(`tenants/${a.id}/runs/${run.id}/steps/${big.seq}/output.json`);
+    expect(use.input.prompt).toBe(`size 40000, ${'x'.repeat(40000)}`);
+  });
+
   it('answers the same Idempotency-Key with the same run', async () => {
     await task(a, 'once', [{ id: 'only', type: 'tool', tool: 'lookup' }]);
     const first = await api(

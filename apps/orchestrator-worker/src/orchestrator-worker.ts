@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import {
   StepQueueConsumer,
   awsServiceSettings,
+  createS3Client,
   createSfnClient,
   createSqsClient,
 } from '@gnomon/aws';
@@ -15,6 +16,7 @@ import { ToolRuntimeClient } from './clients/tool-runtime.client';
 import type { WorkerEnv } from './config/worker.config';
 import { ApprovalSteps } from './steps/approval-steps';
 import { LlmStepRunner } from './steps/llm-step';
+import { OutputStore } from './steps/output-store';
 import { RunFinalizer } from './steps/run-finalizer';
 import { StepExecutor } from './steps/step-executor';
 import { StepMessageHandler } from './steps/step-message.handler';
@@ -61,7 +63,11 @@ export async function startOrchestratorWorker(
     heartbeatMs: env.WORKER_HEARTBEAT_SECONDS * 1000,
     cancelPollMs: env.WORKER_CANCEL_POLL_MS,
   });
-  const approvals = new ApprovalSteps(db, answers);
+  const outputs = new OutputStore(
+    createS3Client(awsServiceSettings(env, 'S3')),
+    env.GNOMON_ARTIFACT_BUCKET,
+  );
+  const approvals = new ApprovalSteps(db, answers, outputs);
   const executor = new StepExecutor(
     db,
     answers,
@@ -69,6 +75,7 @@ export async function startOrchestratorWorker(
     new LlmStepRunner(db, new GatewayClient(env.GNOMON_LLM_GATEWAY_URL, serviceToken), tools),
     new ToolStepRunner(tools),
     approvals,
+    outputs,
     logger,
     {
       leaseSeconds: env.WORKER_VISIBILITY_TIMEOUT_SECONDS,

@@ -91,10 +91,15 @@ export class RunRepository {
     return Array.from({ length: count }, (_, i) => end - count + i);
   }
 
-  async setOutput(t: TenantTx, runId: string, output: unknown): Promise<void> {
+  async setOutput(
+    t: TenantTx,
+    runId: string,
+    output: unknown,
+    outputRef: string | null = null,
+  ): Promise<void> {
     await t.db.run.update({
       where: { id: runId },
-      data: { output: output as Prisma.InputJsonValue },
+      data: { output: output as Prisma.InputJsonValue, outputRef },
     });
   }
 

@@ -25,6 +25,12 @@ export interface StepFailure {
   error?: string;
 }
 
+/** A step's latest output: inline, or (above 32 KiB) the S3 key it was offloaded to. */
+export interface StepOutputRecord {
+  output: unknown;
+  outputRef: string | null;
+}
+
 const json = (value: unknown) => (value ?? null) as Prisma.InputJsonValue;
 
 /**
@@ -158,13 +164,17 @@ export class StepRepository {
    * The outputs templates see: the latest finished output of each definition step (an agent
    * loop's intermediate turns have none).
    */
-  async outputs(t: TenantTx, runId: string): Promise<Record<string, { output: unknown }>> {
-    const rows = await t.db.$queryRaw<{ step_key: string; output: unknown }[]>`
-      SELECT DISTINCT ON (step_key) step_key, output FROM steps
+  async outputs(t: TenantTx, runId: string): Promise<Record<string, StepOutputRecord>> {
+    const rows = await t.db.$queryRaw<
+      { step_key: string; output: unknown; output_ref: string | null }[]
+    >`
+      SELECT DISTINCT ON (step_key) step_key, output, output_ref FROM steps
       WHERE run_id = ${runId}::uuid AND status = 'SUCCEEDED'
-        AND (output IS NOT NULL OR type <> 'llm')
+        AND (output IS NOT NULL OR output_ref IS NOT NULL OR type <> 'llm')
       ORDER BY step_key, seq DESC`;
-    return Object.fromEntries(rows.map((row) => [row.step_key, { output: row.output }]));
+    return Object.fromEntries(
+      rows.map((row) => [row.step_key, { output: row.output, outputRef: row.output_ref }]),
+    );
   }
 
   listForRun(t: TenantTx, runId: string): Promise<StepRow[]> {

@@ -205,6 +205,7 @@ export class RunCommandService {
             branch: step.branch,
             input: step.input ?? undefined,
             output: step.output ?? undefined,
+            outputRef: step.outputRef,
             outcome: step.outcome ?? undefined,
             state: {
               ...((step.state as Record<string, unknown> | null) ?? {}),

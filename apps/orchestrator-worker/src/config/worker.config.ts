@@ -12,6 +12,8 @@ export const WorkerEnv = AwsEnv.extend({
   GNOMON_STEP_QUEUE_URL: z.string().min(1),
   /** The run state machine; with `AWS_ENDPOINT_URL_SFN` it is the local engine's. */
   GNOMON_STATE_MACHINE_ARN: z.string().min(1),
+  /** Step outputs above 32 KiB are stored here (under tenants/{tenant}/runs/{run}/). */
+  GNOMON_ARTIFACT_BUCKET: z.string().min(3).max(63).default('gnomon-artifacts'),
   GNOMON_LLM_GATEWAY_URL: z.url().default('http://127.0.0.1:8081'),
   GNOMON_TOOL_RUNTIME_URL: z.url().default('http://127.0.0.1:8082'),
   /** Health and metrics only (the worker has no API). */

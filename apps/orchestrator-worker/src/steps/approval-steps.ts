@@ -8,6 +8,7 @@ import {
   TaskVersionReader,
 } from '@gnomon/runs';
 import { nextStep, renderTemplate, type ApprovalDecision } from '@gnomon/workflow';
+import type { OutputStore } from './output-store';
 import { StepError } from './step-errors';
 import { StepRouter } from './step-routing';
 import type { TokenAnswers } from './token-answers';
@@ -33,6 +34,7 @@ export class ApprovalSteps {
   constructor(
     private readonly db: TenantDatabase,
     private readonly answers: TokenAnswers,
+    private readonly outputs: OutputStore,
     private readonly approvals = new ApprovalRepository(),
     private readonly runs = new RunRepository(),
     private readonly steps = new StepRepository(),
@@ -179,7 +181,7 @@ export class ApprovalSteps {
         (s: { id: string }) => s.id === step.stepKey,
       );
       if (spec?.type !== 'approval') return;
-      const scopeOutputs = await this.steps.outputs(t, run.id);
+      const scopeOutputs = await this.outputs.resolve(await this.steps.outputs(t, run.id));
       let prompt: unknown;
       try {
         prompt = renderTemplate(spec.prompt, { input: run.input, steps: scopeOutputs });

@@ -26,6 +26,7 @@ import type { ApprovalSteps } from './approval-steps';
 import type { LlmStepRunner } from './llm-step';
 import { StepError, StepStopped } from './step-errors';
 import { StepRouter } from './step-routing';
+import type { OutputStore } from './output-store';
 import type { StepSupervisor } from './step-supervisor';
 import type { StepResult, StepWork } from './step-work';
 import type { TokenAnswers } from './token-answers';
@@ -52,6 +53,7 @@ export class StepExecutor {
     private readonly llm: LlmStepRunner,
     private readonly tool: ToolStepRunner,
     private readonly approvals: ApprovalSteps,
+    private readonly outputs: OutputStore,
     private readonly logger: Logger,
     private readonly options: { leaseSeconds: number; heartbeatMs: number },
     private readonly runs = new RunRepository(),
@@ -253,11 +255,13 @@ export class StepExecutor {
     result: StepResult,
     message: StepMessageOf<'step'>,
   ): Promise<HandledAs> {
+    const placed = await this.outputs.place(scope.tenantId, run.id, step.seq, result.output);
     const outcome = await this.db.inTenant(scope, async (t) => {
       const routed = await this.router.route(t, run, step, definition, result.plan, result.output);
-      await this.steps.succeed(t, step.id, { output: result.output, outcome: routed.outcome });
+      await this.steps.succeed(t, step.id, { ...placed, outcome: routed.outcome });
       if (result.input !== undefined) await this.steps.setInput(t, step.id, result.input);
-      if (routed.runOutput !== undefined) await this.runs.setOutput(t, run.id, routed.runOutput);
+      if (routed.runOutput !== undefined)
+        await this.runs.setOutput(t, run.id, placed.output, placed.outputRef);
       const finished = await this.steps.findBySeq(t, run.id, step.seq);
       await this.events.append(
         t,
@@ -310,7 +314,7 @@ export class StepExecutor {
   }
 
   private async runScope(scope: TenantScope, run: RunRow): Promise<RunScope> {
-    const steps = await this.db.inTenant(scope, (t) => this.steps.outputs(t, run.id));
-    return { input: run.input, steps };
+    const records = await this.db.inTenant(scope, (t) => this.steps.outputs(t, run.id));
+    return { input: run.input, steps: await this.outputs.resolve(records) };
   }
 }
