@@ -139,7 +139,8 @@ async function canListen(port: number): Promise<boolean> {
 
 async function freePorts(count: number): Promise<number> {
   for (let i = 0; i < 200; i++) {
-    const port = 20_000 + count * Math.floor(Math.random() * 9_000);
+    // Below the ephemeral range (32768+), where the platform's own random ports land.
+    const port = 20_000 + count * Math.floor(Math.random() * 3_500);
     let all = true;
     for (let p = port; p < port + count && all; p++) all = await canListen(p);
     if (all) return port;
