@@ -19,11 +19,9 @@ import {
   type OpenAiFake,
   type TestDatabase,
 } from '@gnomon/testing';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
+import { startEmbeddedPlatform, type EmbeddedPlatform } from '../e2e/support/embedded-platform';
 
 const LEVELS = (process.env.BENCH_LEVELS ?? '1,10,100').split(',').map(Number);
 const STEPS = Number(process.env.BENCH_STEPS ?? 5);
@@ -46,29 +44,6 @@ const TERMINAL = ['SUCCEEDED', 'FAILED', 'BUDGET_EXCEEDED', 'CANCELLED', 'TIMED_
 const SCOPES = ['tasks:read', 'tasks:write', 'runs:read', 'runs:write'];
 const TASK = 'bench-chain';
 const USER_HZ = 100;
-const root = path.resolve(__dirname, '../../..');
-/** What the bench's environment must not hand to the platform (as the e2e harness clears). */
-const CLEARED = [
-  'DATABASE_URL',
-  'REDIS_URL',
-  'GNOMON_ADMIN_KEY',
-  'PORT',
-  'GNOMON_API_KEY_PEPPER',
-  'GNOMON_CURSOR_SECRET',
-  'GNOMON_SIMULATED_PROVIDER',
-  'OPENAI_API_KEY',
-  'OPENAI_BASE_URL',
-  'ANTHROPIC_API_KEY',
-  'GEMINI_API_KEY',
-  'GNOMON_SERVICE_TOKEN',
-  'AWS_ENDPOINT_URL',
-  'AWS_ENDPOINT_URL_SFN',
-  'GNOMON_STATE_MACHINE_ARN',
-  'GNOMON_STEP_QUEUE_URL',
-  'GNOMON_LLM_GATEWAY_URL',
-  'GNOMON_TOOL_RUNTIME_URL',
-];
-
 interface RunView {
   id: string;
   status: string;
@@ -142,133 +117,6 @@ function progress(line: string): void {
 // ---- The platform as `npm start` runs it ----------------------------------------------------
 // (What test/e2e/support/embedded-platform.ts does for the e2e tests, which run from the sources:
 // that helper finds tools/start.mjs relative to its own directory, which from dist/ is wrong.)
-
-interface ApiResult {
-  status: number;
-  body: any;
-}
-
-interface Platform {
-  pid: number;
-  adminKey: string;
-  api(
-    method: string,
-    url: string,
-    key: string,
-    body?: unknown,
-    headers?: Record<string, string>,
-  ): Promise<ApiResult>;
-  stop(): Promise<void>;
-}
-
-async function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-async function freePorts(count: number): Promise<number> {
-  for (let i = 0; i < 200; i++) {
-    // Below the kernel's ephemeral range (32768+), where the platform's own port-0 listeners
-    // (the local SQS/S3 endpoint, the local engine) land.
-    const port = 20_000 + count * Math.floor(Math.random() * 4_000);
-    let all = true;
-    for (let p = port; p < port + count && all; p++) all = await canListen(p);
-    if (all) return port;
-  }
-  throw new Error(`no ${count} consecutive free ports found`);
-}
-
-async function startPlatform(extraEnv: Record<string, string>): Promise<Platform> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gnomon-bench-runs-'));
-  const port = await freePorts(3);
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of CLEARED) delete env[name];
-  Object.assign(env, {
-    GNOMON_DATA_DIR: dataDir,
-    CONTROL_PLANE_PORT: String(port),
-    LLM_GATEWAY_PORT: String(port + 1),
-    TOOL_RUNTIME_PORT: String(port + 2),
-    ORCHESTRATOR_WORKER_PORT: '0',
-    LOG_LEVEL: 'warn',
-    ...extraEnv,
-  });
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [path.join(root, 'tools/start.mjs'), '--simulated-provider'],
-    { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  let ready = false;
-  const collect = (chunk: Buffer) => {
-    const text = chunk.toString();
-    output += text;
-    // Warnings and errors of the apps while the bench runs are worth seeing.
-    if (ready) process.stderr.write(text);
-  };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
-  const deadline = Date.now() + 90_000;
-  const fail = async (message: string): Promise<never> => {
-    if (child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    rmSync(dataDir, { recursive: true, force: true });
-    throw new Error(`${message}:\n${output}`);
-  };
-  for (;;) {
-    if (child.exitCode !== null) await fail('start exited early');
-    const up = await Promise.all(
-      [port, port + 1, port + 2].map((p) =>
-        fetch(`http://127.0.0.1:${p}/readyz`).then(
-          (r) => r.status === 200,
-          () => false,
-        ),
-      ),
-    );
-    if (up.every(Boolean) && output.includes('orchestrator-worker running')) break;
-    if (Date.now() > deadline) await fail('platform not ready in time');
-    await sleep(250);
-  }
-  ready = true;
-  const adminKey = /^\s+(gnp_[0-9A-Za-z]{49})\s*$/m.exec(output)?.[1];
-  if (!adminKey) return fail('no admin key printed');
-  return {
-    pid: child.pid!,
-    adminKey,
-    api: async (method, url, key, body, headers = {}) => {
-      const response = await fetch(`http://127.0.0.1:${port}${url}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${key}`,
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...headers,
-        },
-        body: body !== undefined ? JSON.stringify(body) : undefined,
-      });
-      const text = await response.text();
-      let parsed: unknown = text;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        // not JSON
-      }
-      return { status: response.status, body: parsed };
-    },
-    stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
 // ---- /proc -------------------------------------------------------------------------------
 
@@ -387,7 +235,7 @@ function cpuSnapshot(watched: Watched[]): Map<string, number> {
 class Bench {
   private key = '';
 
-  constructor(private readonly platform: Platform) {}
+  constructor(private readonly platform: EmbeddedPlatform) {}
 
   async setUp(): Promise<void> {
     const { platform } = this;
@@ -699,7 +547,7 @@ async function main(): Promise<void> {
   const begun = Date.now();
   const startLoad = os.loadavg();
   let model: OpenAiFake | undefined;
-  let platform: Platform | undefined;
+  let platform: EmbeddedPlatform | undefined;
   let database: TestDatabase | undefined;
   try {
     if (EXTERNAL_POSTGRES) {
@@ -711,14 +559,17 @@ async function main(): Promise<void> {
       fallback: { kind: 'ok', content: 'ok', usage: { inputTokens: 12, outputTokens: 1 } },
     });
     progress('starting the platform…');
-    platform = await startPlatform({
-      OPENAI_API_KEY: 'sk-bench',
-      OPENAI_BASE_URL: model.url,
-      WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
-      WORKER_CONCURRENCY_PER_TENANT: String(WORKER_CONCURRENCY_PER_TENANT),
-      ...(database ? { DATABASE_URL: database.url } : {}),
-      ...PLATFORM_ENV,
-    });
+    platform = await startEmbeddedPlatform(
+      {
+        OPENAI_API_KEY: 'sk-bench',
+        OPENAI_BASE_URL: model.url,
+        WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
+        WORKER_CONCURRENCY_PER_TENANT: String(WORKER_CONCURRENCY_PER_TENANT),
+        ...(database ? { DATABASE_URL: database.url } : {}),
+        ...PLATFORM_ENV,
+      },
+      { echoAfterReady: true },
+    );
     progress(`platform ready after ${((Date.now() - begun) / 1000).toFixed(1)} s`);
     const { processes, watched } = platformProcesses(platform.pid);
     const bench = new Bench(platform);

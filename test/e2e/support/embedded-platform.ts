@@ -2,12 +2,19 @@
 // SQS/S3 endpoint, the local run engine, single-instance gateway), for end-to-end tests that
 // drive it over HTTP as a tenant would.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-const root = path.resolve(__dirname, '../../..');
+/** The repository root, found from here both in the sources and in dist/ (benchmarks run there). */
+function repositoryRoot(): string {
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'tools/start.mjs'))) return dir;
+  }
+  throw new Error(`tools/start.mjs not found above ${__dirname}`);
+}
+const root = repositoryRoot();
 const ADMIN_KEY_LINE = /^\s+(gnp_[0-9A-Za-z]{49})\s*$/m;
 const CLEARED = [
   'DATABASE_URL',
@@ -38,6 +45,8 @@ export interface ApiResult {
 
 export interface EmbeddedPlatform {
   port: number;
+  /** The start.mjs process (the apps are its children). */
+  pid: number;
   adminKey: string;
   output(): string;
   api(
@@ -50,8 +59,14 @@ export interface EmbeddedPlatform {
   stop(): Promise<void>;
 }
 
+export interface EmbeddedPlatformOptions {
+  /** Echo the apps' output to stderr once the platform is ready (benchmarks want the warnings). */
+  echoAfterReady?: boolean;
+}
+
 export async function startEmbeddedPlatform(
   extraEnv: Record<string, string> = {},
+  options: EmbeddedPlatformOptions = {},
 ): Promise<EmbeddedPlatform> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gnomon-e2e-'));
   const port = await freePorts(3);
@@ -69,19 +84,32 @@ export async function startEmbeddedPlatform(
   const child: ChildProcess = spawn(
     process.execPath,
     [path.join(root, 'tools/start.mjs'), '--simulated-provider'],
-    {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  let ready = false;
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+    if (ready && options.echoAfterReady) process.stderr.write(chunk);
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  const stop = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  const fail = async (message: string): Promise<never> => {
+    await stop();
+    throw new Error(`${message}:\n${output}`);
+  };
   const deadline = Date.now() + 90_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`start exited early:\n${output}`);
-    const ready = await Promise.all(
+    if (child.exitCode !== null) await fail('start exited early');
+    const up = await Promise.all(
       [port, port + 1, port + 2].map((p) =>
         fetch(`http://127.0.0.1:${p}/readyz`).then(
           (r) => r.status === 200,
@@ -89,14 +117,16 @@ export async function startEmbeddedPlatform(
         ),
       ),
     );
-    if (ready.every(Boolean) && output.includes('orchestrator-worker running')) break;
-    if (Date.now() > deadline) throw new Error(`platform not ready in time:\n${output}`);
+    if (up.every(Boolean) && output.includes('orchestrator-worker running')) break;
+    if (Date.now() > deadline) await fail('platform not ready in time');
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+  ready = true;
   const adminKey = ADMIN_KEY_LINE.exec(output)?.[1];
-  if (!adminKey) throw new Error(`no admin key printed:\n${output}`);
+  if (!adminKey) return fail('no admin key printed');
   return {
     port,
+    pid: child.pid!,
     adminKey,
     output: () => output,
     api: async (method, url, key, body, headers = {}) => {
@@ -118,14 +148,7 @@ export async function startEmbeddedPlatform(
       }
       return { status: response.status, body: parsed, headers: response.headers };
     },
-    stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(dataDir, { recursive: true, force: true });
-    },
+    stop,
   };
 }
 
