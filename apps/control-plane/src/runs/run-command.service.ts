@@ -18,6 +18,7 @@ import type { Logger } from 'pino';
 import { AuditTrail } from '../audit/audit-trail';
 import { BudgetService } from '../budget/budget.service';
 import type { ControlPlaneConfig } from '../config/control-plane.config';
+import { isUniqueViolation } from '../platform/prisma-errors';
 import { CONFIG, LOGGER } from '../platform/tokens';
 import { RunQueryService } from './run-query.service';
 import { WORKFLOW_ENGINE } from './workflow-engine.provider';
@@ -361,10 +362,4 @@ function invalidFromStep(message: string): ApiError {
   return new ApiError('validation_failed', message, {
     errors: [{ path: 'body.fromStep', message }],
   });
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return (
-    typeof error === 'object' && error !== null && (error as { code?: string }).code === 'P2002'
-  );
 }

@@ -10,6 +10,7 @@ import {
 import { nextStep, renderTemplate, type ApprovalDecision } from '@gnomon/workflow';
 import type { OutputStore } from './output-store';
 import { StepError } from './step-errors';
+import { StepFailures } from './step-failures';
 import { StepRouter } from './step-routing';
 import type { TokenAnswers } from './token-answers';
 
@@ -30,6 +31,7 @@ interface ApprovalState {
  */
 export class ApprovalSteps {
   private readonly router: StepRouter;
+  private readonly failures: StepFailures;
 
   constructor(
     private readonly db: TenantDatabase,
@@ -42,6 +44,7 @@ export class ApprovalSteps {
     private readonly tasks = new TaskVersionReader(),
   ) {
     this.router = new StepRouter(this.runs, this.steps);
+    this.failures = new StepFailures(db, answers);
   }
 
   async onStep(
@@ -74,10 +77,8 @@ export class ApprovalSteps {
       });
       return 'ack';
     }
-    // Decided, or past its deadline: resolve it.
-    let decision: ApprovalDecision;
+    // Decided, or past its deadline: resolve it (expiring it first if nobody decided).
     if (approval.status === 'PENDING') {
-      decision = 'expired';
       await this.db.inTenant(scope, async (t) => {
         if (
           await this.approvals.decide(t, approval.id, 'EXPIRED', { decidedBy: null, reason: null })
@@ -86,35 +87,20 @@ export class ApprovalSteps {
             t,
             run.id,
             'approval.expired',
-            {
-              approvalId: approval.id,
-              stepKey: step.stepKey,
-              status: 'EXPIRED',
-            },
+            { approvalId: approval.id, stepKey: step.stepKey, status: 'EXPIRED' },
             step.id,
           );
       });
-      const fresh = await this.db.inTenant(scope, (t) => this.approvals.find(t, approval.id));
-      decision =
-        fresh?.status === 'APPROVED'
-          ? 'approved'
-          : fresh?.status === 'REJECTED'
-            ? 'rejected'
-            : 'expired';
-    } else {
-      decision =
-        approval.status === 'APPROVED'
-          ? 'approved'
-          : approval.status === 'REJECTED'
-            ? 'rejected'
-            : 'expired';
     }
-    const decided = await this.db.inTenant(scope, (t) => this.approvals.find(t, approval.id));
-    const output = {
-      decision,
-      decidedBy: decided?.decidedBy ?? null,
-      reason: decided?.reason ?? null,
-    };
+    // Read back: a decision may have won the race against the expiry.
+    const decided = (await this.db.inTenant(scope, (t) => this.approvals.find(t, approval.id)))!;
+    const decision: ApprovalDecision =
+      decided.status === 'APPROVED'
+        ? 'approved'
+        : decided.status === 'REJECTED'
+          ? 'rejected'
+          : 'expired';
+    const output = { decision, decidedBy: decided.decidedBy, reason: decided.reason };
     try {
       const outcome = await this.db.inTenant(scope, async (t) => {
         const routed = await this.router.route(
@@ -145,26 +131,7 @@ export class ApprovalSteps {
       await this.answers.succeed(message.taskToken, outcome);
     } catch (error) {
       if (!(error instanceof StepError)) throw error;
-      await this.db.inTenant(scope, async (t) => {
-        await this.steps.fail(t, step.id, {
-          code: error.code,
-          message: error.message,
-          error: error.error,
-        });
-        await this.events.append(
-          t,
-          run.id,
-          'step.failed',
-          {
-            seq: step.seq,
-            stepKey: step.stepKey,
-            status: 'FAILED',
-            error: { code: error.code, message: error.message },
-          },
-          step.id,
-        );
-      });
-      await this.answers.fail(message.taskToken, error.error, error.message);
+      await this.failures.record(scope, step, error, message.taskToken);
     }
     return 'ack';
   }

@@ -25,6 +25,7 @@ import type { Logger } from 'pino';
 import type { ApprovalSteps } from './approval-steps';
 import type { LlmStepRunner } from './llm-step';
 import { StepError, StepStopped } from './step-errors';
+import { StepFailures } from './step-failures';
 import { StepRouter } from './step-routing';
 import type { OutputStore } from './output-store';
 import type { StepSupervisor } from './step-supervisor';
@@ -45,6 +46,7 @@ const CONTROL_STEPS: TaskStep['type'][] = ['branch', 'parallel'];
  */
 export class StepExecutor {
   private readonly router: StepRouter;
+  private readonly failures: StepFailures;
 
   constructor(
     private readonly db: TenantDatabase,
@@ -62,6 +64,7 @@ export class StepExecutor {
     private readonly tasks = new TaskVersionReader(),
   ) {
     this.router = new StepRouter(this.runs, this.steps);
+    this.failures = new StepFailures(db, answers);
   }
 
   async handle(message: StepMessageOf<'step'>, outer: AbortSignal): Promise<HandledAs> {
@@ -193,26 +196,7 @@ export class StepExecutor {
           }
           continue;
         }
-        await this.db.inTenant(scope, async (t) => {
-          await this.steps.fail(t, step.id, {
-            code: error.code,
-            message: error.message,
-            error: error.error,
-          });
-          await this.events.append(
-            t,
-            run.id,
-            'step.failed',
-            {
-              seq: step.seq,
-              stepKey: step.stepKey,
-              status: 'FAILED',
-              error: { code: error.code, message: error.message },
-            },
-            step.id,
-          );
-        });
-        await this.answers.fail(message.taskToken, error.error, error.message);
+        await this.failures.record(scope, step, error, message.taskToken);
         return 'ack';
       }
     }
