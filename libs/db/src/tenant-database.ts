@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { Prisma, PrismaClient } from './generated/prisma/client';
 import { APP_DB_ROLE, type DatabaseConnection } from './prisma-client';
 
@@ -22,6 +22,25 @@ export type Tx = Prisma.TransactionClient;
 export interface TenantTx {
   readonly db: Tx;
   readonly scope: TenantScope;
+}
+
+/**
+ * Hand-written SQL inside one tenant's transaction (RLS applies). Obtained from
+ * `TenantDatabase.sqlInTenant` (plain pg) or `sqlSessionOf` (inside a Prisma `inTenant`), so
+ * the same statements serve the hot path and the rare paths that already hold a TenantTx.
+ * Statements cast what they return to plain JSON types (ids and bigints as text).
+ */
+export interface SqlSession {
+  readonly scope: TenantScope;
+  query<R>(text: string, params?: unknown[]): Promise<R[]>;
+}
+
+/** The SqlSession of a Prisma tenant transaction. */
+export function sqlSessionOf(t: TenantTx): SqlSession {
+  return {
+    scope: t.scope,
+    query: <R>(text: string, params: unknown[] = []) => t.db.$queryRawUnsafe<R[]>(text, ...params),
+  };
 }
 
 /** A platform-operator transaction; `actAs` moves it into one tenant (same transaction). */
@@ -58,17 +77,37 @@ export class TenantDatabase {
    * statement itself. Returns the affected row count.
    */
   async executeInTenant(scope: TenantScope, sql: string, params: unknown[]): Promise<number> {
+    return this.sqlInTenant(
+      scope,
+      async ({ client }) => (await client.query(sql, params)).rowCount ?? 0,
+    );
+  }
+
+  /**
+   * A plain-pg transaction inside one tenant (same transaction-local context and RLS as
+   * `inTenant`): for hot paths that run a few hand-written statements per unit of work, where
+   * each Prisma interactive transaction costs several times the statements themselves.
+   */
+  async sqlInTenant<T>(
+    scope: TenantScope,
+    work: (session: SqlSession & { client: PoolClient }) => Promise<T>,
+  ): Promise<T> {
     const client = await this.pool.connect();
     try {
-      await client.query('begin');
+      // One round trip: a simple-protocol query may carry both statements (values escaped).
       await client.query(
-        `select set_config('role', $1, true), set_config('app.tenant_id', $2, true),
+        `begin; select set_config('role', ${client.escapeLiteral(APP_DB_ROLE)}, true),
+          set_config('app.tenant_id', ${client.escapeLiteral(scope.tenantId)}, true),
           set_config('app.platform', 'off', true)`,
-        [APP_DB_ROLE, scope.tenantId],
       );
-      const result = await client.query(sql, params);
+      const result = await work({
+        scope,
+        client,
+        query: async <R>(text: string, params: unknown[] = []) =>
+          (await client.query(text, params)).rows as R[],
+      });
       await client.query('commit');
-      return result.rowCount ?? 0;
+      return result;
     } catch (error) {
       await client.query('rollback').catch(() => undefined);
       throw error;

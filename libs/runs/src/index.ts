@@ -3,6 +3,7 @@
 export * from './run-status';
 export * from './run.repository';
 export * from './step.repository';
+export * from './step-ledger';
 export * from './approval.repository';
 export * from './run-event.repository';
 export * from './tool-event.repository';

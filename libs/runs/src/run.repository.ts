@@ -18,7 +18,7 @@ export interface RunError {
   message: string;
 }
 
-/** Runs: creation, guarded status moves, sequence numbers for step cursors, usage totals. */
+/** Runs: creation, lookups and guarded status moves (the hot-path writes are in StepLedger). */
 export class RunRepository {
   create(t: TenantTx, run: NewRun): Promise<RunRow> {
     return t.db.run.create({
@@ -79,49 +79,5 @@ export class RunRepository {
       },
     });
     return run.status;
-  }
-
-  /** Hands out `count` consecutive step sequence numbers (cursors) for the run. */
-  async allocateSeqs(t: TenantTx, runId: string, count: number): Promise<number[]> {
-    const rows = await t.db.$queryRaw<{ next_seq: number }[]>`
-      UPDATE runs SET next_seq = next_seq + ${count}, updated_at = now()
-      WHERE id = ${runId}::uuid RETURNING next_seq`;
-    const end = rows[0]?.next_seq;
-    if (end === undefined) throw new Error(`run ${runId} not found`);
-    return Array.from({ length: count }, (_, i) => end - count + i);
-  }
-
-  async setOutput(
-    t: TenantTx,
-    runId: string,
-    output: unknown,
-    outputRef: string | null = null,
-  ): Promise<void> {
-    await t.db.run.update({
-      where: { id: runId },
-      data: { output: output as Prisma.InputJsonValue, outputRef },
-    });
-  }
-
-  async setGeneration(t: TenantTx, runId: string, generation: number): Promise<void> {
-    await t.db.run.updateMany({
-      where: { id: runId, generation: { lt: generation } },
-      data: { generation },
-    });
-  }
-
-  async addUsage(
-    t: TenantTx,
-    runId: string,
-    usage: { inputTokens: number; outputTokens: number; costMicros: bigint },
-  ): Promise<void> {
-    await t.db.run.update({
-      where: { id: runId },
-      data: {
-        inputTokens: { increment: usage.inputTokens },
-        outputTokens: { increment: usage.outputTokens },
-        costMicros: { increment: usage.costMicros },
-      },
-    });
   }
 }

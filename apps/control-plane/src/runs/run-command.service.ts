@@ -9,9 +9,15 @@ import {
   type RunView,
   type StartRunRequest,
 } from '@gnomon/contracts';
-import { TenantDatabase, type RunRow, type TenantTx } from '@gnomon/db';
+import { TenantDatabase, sqlSessionOf, type RunRow, type TenantTx } from '@gnomon/db';
 import { ApiError, notFound, type TenantCaller } from '@gnomon/http-api';
-import { RunEventRepository, RunRepository, StepRepository, isTerminal } from '@gnomon/runs';
+import {
+  RunEventRepository,
+  RunRepository,
+  StepLedger,
+  StepRepository,
+  isTerminal,
+} from '@gnomon/runs';
 import { ToolSchemaValidator } from '@gnomon/tools';
 import { ExecutionDoesNotExistError, branchOf, type WorkflowEngine } from '@gnomon/workflow';
 import type { Logger } from 'pino';
@@ -37,6 +43,7 @@ export class RunCommandService {
   private readonly schemas = new ToolSchemaValidator();
   private readonly runs = new RunRepository();
   private readonly steps = new StepRepository();
+  private readonly ledger = new StepLedger();
   private readonly events = new RunEventRepository();
 
   constructor(
@@ -246,13 +253,10 @@ export class RunCommandService {
     stepKey: string,
   ): Promise<number> {
     const step = stepById(definition, stepKey)!;
-    const [seq] = await this.runs.allocateSeqs(t, run.id, 1);
-    await this.steps.create(t, {
+    const { seq } = await this.ledger.enter(sqlSessionOf(t), {
       runId: run.id,
-      seq: seq,
       stepKey,
       type: step.type,
-      visit: (await this.steps.visits(t, run.id, stepKey)) + 1,
     });
     return seq;
   }

@@ -1,9 +1,16 @@
 import type { ApprovalStep, StepMessage, TaskDefinition } from '@gnomon/contracts';
-import { TenantDatabase, type RunRow, type StepRow, type TenantScope } from '@gnomon/db';
+import {
+  TenantDatabase,
+  sqlSessionOf,
+  type RunRow,
+  type StepRow,
+  type TenantScope,
+} from '@gnomon/db';
 import {
   ApprovalRepository,
   RunEventRepository,
   RunRepository,
+  StepLedger,
   StepRepository,
   TaskVersionReader,
 } from '@gnomon/runs';
@@ -40,10 +47,11 @@ export class ApprovalSteps {
     private readonly approvals = new ApprovalRepository(),
     private readonly runs = new RunRepository(),
     private readonly steps = new StepRepository(),
+    private readonly ledger = new StepLedger(),
     private readonly events = new RunEventRepository(),
     private readonly tasks = new TaskVersionReader(),
   ) {
-    this.router = new StepRouter(this.runs, this.steps);
+    this.router = new StepRouter(this.ledger);
     this.failures = new StepFailures(db, answers);
   }
 
@@ -63,9 +71,9 @@ export class ApprovalSteps {
       let deadline = state.deadline ? Date.parse(state.deadline) : undefined;
       if (deadline === undefined) {
         deadline = now + spec.timeoutSeconds * 1000;
-        await this.db.inTenant(scope, async (t) => {
-          await this.steps.claim(t, step.id, 0);
-          await this.steps.checkpoint(t, step.id, { deadline: new Date(deadline!).toISOString() });
+        await this.db.sqlInTenant(scope, async (s) => {
+          await this.ledger.claim(s, step.id, 0);
+          await this.ledger.checkpoint(s, step, { deadline: new Date(deadline!).toISOString() });
         });
       }
       const heartbeatSeconds = Math.max(1, Math.ceil((deadline - now) / 1000));
@@ -103,29 +111,24 @@ export class ApprovalSteps {
     const output = { decision, decidedBy: decided.decidedBy, reason: decided.reason };
     try {
       const outcome = await this.db.inTenant(scope, async (t) => {
-        const routed = await this.router.route(
-          t,
-          run,
-          step,
-          definition,
-          nextStep(definition, spec.id, { decision }),
-          output,
-        );
-        await this.steps.succeed(t, step.id, { output, outcome: routed.outcome });
-        if (routed.runOutput !== undefined) await this.runs.setOutput(t, run.id, routed.runOutput);
         const locked = await this.runs.lock(t, run.id);
         if (locked && (await this.runs.move(t, locked, 'RUNNING')))
           await this.events.append(t, run.id, 'run.status_changed', {
             status: 'RUNNING',
             previousStatus: locked.status,
           });
-        await this.events.append(
-          t,
-          run.id,
-          'step.succeeded',
-          { seq: step.seq, stepKey: step.stepKey, type: 'approval', status: 'SUCCEEDED' },
-          step.id,
+        const s = sqlSessionOf(t);
+        const routed = await this.router.route(
+          s,
+          run,
+          step,
+          definition,
+          nextStep(definition, spec.id, { decision }),
+          output,
         );
+        await this.ledger.succeed(s, step, { output, outputRef: null, outcome: routed.outcome });
+        if (routed.runOutput !== undefined)
+          await this.ledger.succeedRun(s, run.id, { output: routed.runOutput, outputRef: null });
         return routed.outcome;
       });
       await this.answers.succeed(message.taskToken, outcome);
@@ -144,11 +147,13 @@ export class ApprovalSteps {
       if (!run || !step) return;
       const existing = await this.approvals.forStep(t, step.id);
       if (existing && existing.status !== 'PENDING') return; // decided already: nothing to wait for
-      const spec = (await this.tasks.definition(t, run.taskVersionId)).steps.find(
+      const spec = (await this.tasks.definition(sqlSessionOf(t), run.taskVersionId)).steps.find(
         (s: { id: string }) => s.id === step.stepKey,
       );
       if (spec?.type !== 'approval') return;
-      const scopeOutputs = await this.outputs.resolve(await this.steps.outputs(t, run.id));
+      const scopeOutputs = await this.outputs.resolve(
+        await this.ledger.outputs(sqlSessionOf(t), run.id),
+      );
       let prompt: unknown;
       try {
         prompt = renderTemplate(spec.prompt, { input: run.input, steps: scopeOutputs });

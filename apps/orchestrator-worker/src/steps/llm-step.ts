@@ -1,6 +1,6 @@
 import type { LlmStep } from '@gnomon/contracts';
 import { TenantDatabase } from '@gnomon/db';
-import { RunRepository, StepRepository, ToolCatalog, type StepUsage } from '@gnomon/runs';
+import { StepLedger, StepRepository, ToolCatalog, type StepUsage } from '@gnomon/runs';
 import { ToolSchemaValidator, describeViolations } from '@gnomon/tools';
 import { nextStep, renderTemplate } from '@gnomon/workflow';
 import type {
@@ -37,7 +37,7 @@ export class LlmStepRunner {
     private readonly gateway: GatewayClient,
     private readonly tools: ToolInvoker,
     private readonly steps = new StepRepository(),
-    private readonly runs = new RunRepository(),
+    private readonly ledger = new StepLedger(),
     private readonly catalog = new ToolCatalog(),
   ) {}
 
@@ -48,14 +48,23 @@ export class LlmStepRunner {
     if (llm.system)
       messages.push({ role: 'system', content: text(renderTemplate(llm.system, work.runScope)) });
     messages.push({ role: 'user', content: prompt });
-    const { prior, functions } = await this.db.inTenant(scope, async (t) => ({
-      prior: step.turn > 1 ? await this.steps.turnsBefore(t, step) : [],
-      functions: await this.functionsOf(t, llm),
-    }));
+    // A first turn without tools (the common case) needs nothing more from the database.
+    const { prior, functions } =
+      step.turn > 1 || (llm.tools ?? []).length > 0
+        ? await this.db.inTenant(scope, async (t) => ({
+            prior: step.turn > 1 ? await this.steps.turnsBefore(t, step) : [],
+            functions: await this.functionsOf(t, llm),
+          }))
+        : { prior: [], functions: [] };
     for (const turn of prior) messages.push(...turnMessages(turn.state as TurnState | null));
 
     const state: TurnState = { ...((step.state as TurnState | null) ?? {}) };
+    // Usage and input of a model call made in this delivery, not yet written: they are saved
+    // with the step's result, or checkpointed first when tools run or the answer is refused.
+    // (A redelivery before that calls the model again with the same Idempotency-Key, and the
+    // gateway answers from its record without billing twice.)
     let usage: StepUsage | undefined;
+    let input: unknown;
     if (!state.assistant) {
       const request: ChatCompletionCreateParamsNonStreaming = {
         model: llm.model,
@@ -91,12 +100,10 @@ export class LlmStepRunner {
         costMicros: result.costMicros,
         modelMs: result.durationMs,
       };
-      await this.db.inTenant(scope, async (t) => {
-        await this.steps.checkpoint(t, step.id, state, usage);
-        if (step.turn === 1) await this.steps.setInput(t, step.id, { model: llm.model, prompt });
-        await this.runs.addUsage(t, work.run.id, usage!);
-      });
+      if (step.turn === 1) input = { model: llm.model, prompt };
     }
+    const checkpoint = () =>
+      this.db.sqlInTenant(scope, (s) => this.ledger.checkpoint(s, step, state, { usage, input }));
 
     const calls = (state.assistant.tool_calls ?? []).filter((call) => call.type === 'function');
     if (calls.length > 0 && functions.length > 0) {
@@ -108,6 +115,7 @@ export class LlmStepRunner {
           false,
         );
       }
+      await checkpoint(); // the model's answer is saved before any tool runs
       state.toolResults = [];
       for (const call of calls) {
         let input: unknown;
@@ -143,8 +151,8 @@ export class LlmStepRunner {
               : `error (${result.status}): ${result.error?.message ?? 'the tool failed'}`,
         });
       }
-      await this.db.inTenant(scope, (t) => this.steps.checkpoint(t, step.id, state));
-      return { output: null, plan: { kind: 'turn' }, usage };
+      await this.db.sqlInTenant(scope, (s) => this.ledger.checkpoint(s, step, state));
+      return { output: null, plan: { kind: 'turn' } };
     }
 
     const content = state.assistant.content;
@@ -154,6 +162,7 @@ export class LlmStepRunner {
       try {
         output = JSON.parse(answer);
       } catch {
+        await checkpoint();
         throw new StepError(
           'output_not_json',
           'the model answer is not JSON',
@@ -162,15 +171,17 @@ export class LlmStepRunner {
         );
       }
       const check = this.schemas.check(llm.outputSchema, output, 'output');
-      if (!check.ok)
+      if (!check.ok) {
+        await checkpoint();
         throw new StepError(
           'output_invalid',
           describeViolations(check.violations),
           'OutputInvalid',
           true,
         );
+      }
     }
-    return { output, plan: nextStep(work.definition, step.stepKey), usage };
+    return { output, plan: nextStep(work.definition, step.stepKey), usage, input };
   }
 
   private async functionsOf(

@@ -2,23 +2,27 @@ import { setTimeout as delay } from 'node:timers/promises';
 import {
   StepOutcome,
   stepById,
+  type ApprovalStep,
   type StepMessage,
   type TaskDefinition,
   type TaskStep,
 } from '@gnomon/contracts';
 import {
   TenantDatabase,
+  sqlSessionOf,
   tenantScope,
   type RunRow,
+  type SqlSession,
   type StepRow,
   type TenantScope,
 } from '@gnomon/db';
 import {
   RunEventRepository,
-  RunRepository,
+  StepLedger,
   StepRepository,
   TaskVersionReader,
   isTerminal,
+  type StepOutputRecord,
 } from '@gnomon/runs';
 import { TemplateError, nextStep, type RunScope } from '@gnomon/workflow';
 import type { Logger } from 'pino';
@@ -35,6 +39,20 @@ import type { ToolStepRunner } from './tool-step';
 
 type StepMessageOf<K> = Extract<StepMessage, { kind: K }>;
 export type HandledAs = 'ack' | 'retry-later';
+
+/** What opening a step message found. */
+type Opened =
+  | { kind: 'missing'; reason: string }
+  | { kind: 'held' }
+  | { kind: 'loaded'; run: RunRow; step: StepRow; definition: TaskDefinition; spec: TaskStep }
+  | {
+      kind: 'claimed';
+      run: RunRow;
+      step: StepRow;
+      definition: TaskDefinition;
+      spec: TaskStep;
+      outputs: Record<string, StepOutputRecord>;
+    };
 
 /** Step kinds that do not call out (no model, no tool): routing only. */
 const CONTROL_STEPS: TaskStep['type'][] = ['branch', 'parallel'];
@@ -58,34 +76,28 @@ export class StepExecutor {
     private readonly outputs: OutputStore,
     private readonly logger: Logger,
     private readonly options: { leaseSeconds: number; heartbeatMs: number },
-    private readonly runs = new RunRepository(),
+    private readonly ledger = new StepLedger(),
     private readonly steps = new StepRepository(),
     private readonly events = new RunEventRepository(),
     private readonly tasks = new TaskVersionReader(),
   ) {
-    this.router = new StepRouter(this.runs, this.steps);
+    this.router = new StepRouter(this.ledger);
     this.failures = new StepFailures(db, answers);
   }
 
   async handle(message: StepMessageOf<'step'>, outer: AbortSignal): Promise<HandledAs> {
     const scope = tenantScope(message.tenantId);
-    const loaded = await this.db.inTenant(scope, async (t) => {
-      const run = await this.runs.find(t, message.runId);
-      if (!run) return null;
-      await this.runs.setGeneration(t, run.id, message.generation);
-      const step = await this.steps.findBySeq(t, run.id, Number(message.cursor));
-      const definition = await this.tasks.definition(t, run.taskVersionId);
-      return { run, step, definition };
-    });
-    if (!loaded?.step) {
-      await this.answers.fail(
-        message.taskToken,
-        'StepFailed',
-        `no step at cursor ${message.cursor}`,
-      );
+    const opened = await this.db.sqlInTenant(scope, (s) => this.open(s, message));
+    if (opened.kind === 'missing') {
+      await this.answers.fail(message.taskToken, 'StepFailed', opened.reason);
       return 'ack';
     }
-    const { run, step, definition } = loaded;
+    if (opened.kind === 'held') return 'retry-later'; // another worker holds it; its answer will come
+    const { run, step, definition, spec } = opened;
+    if (opened.kind === 'claimed') {
+      const runScope = { input: run.input, steps: await this.outputs.resolve(opened.outputs) };
+      return this.execute(scope, run, step, spec, definition, runScope, message, outer);
+    }
     if (step.status === 'SUCCEEDED' && step.outcome) {
       await this.answers.succeed(message.taskToken, StepOutcome.parse(step.outcome));
       return 'ack';
@@ -103,40 +115,32 @@ export class StepExecutor {
       );
       return 'ack';
     }
-    const spec = stepById(definition, step.stepKey);
-    if (!spec) {
-      await this.answers.fail(message.taskToken, 'StepFailed', `unknown step "${step.stepKey}"`);
-      return 'ack';
-    }
-    if (spec.type === 'approval')
-      return this.approvals.onStep(scope, run, step, spec, definition, message);
+    return this.approvals.onStep(scope, run, step, spec as ApprovalStep, definition, message);
+  }
 
-    const claimed = await this.db.inTenant(scope, (t) =>
-      this.steps.claim(t, step.id, this.options.leaseSeconds),
+  /**
+   * One transaction: loads the run and the step at the cursor and, when the step is to run
+   * here, claims it, marks it (and the run) started and reads the outputs its templates see.
+   */
+  private async open(s: SqlSession, message: StepMessageOf<'step'>): Promise<Opened> {
+    const loaded = await this.ledger.load(
+      s,
+      message.runId,
+      Number(message.cursor),
+      message.generation,
     );
-    if (!claimed) return 'retry-later'; // another worker holds it; its answer will come
-    await this.db.inTenant(scope, async (t) => {
-      const locked = await this.runs.lock(t, run.id);
-      if (locked && (await this.runs.move(t, locked, 'RUNNING')))
-        await this.events.append(t, run.id, 'run.started', {
-          status: 'RUNNING',
-          previousStatus: locked.status,
-        });
-      await this.events.append(
-        t,
-        run.id,
-        'step.started',
-        {
-          seq: step.seq,
-          stepKey: step.stepKey,
-          type: step.type,
-          turn: step.turn,
-          attempt: step.attempt,
-        },
-        step.id,
-      );
-    });
-    return this.execute(scope, run, step, spec, definition, message, outer);
+    if (!loaded?.step) return { kind: 'missing', reason: `no step at cursor ${message.cursor}` };
+    const { run, step } = loaded;
+    const definition = await this.tasks.definition(s, run.taskVersionId);
+    const spec = stepById(definition, step.stepKey);
+    if (!spec) return { kind: 'missing', reason: `unknown step "${step.stepKey}"` };
+    const settled = step.status === 'SUCCEEDED' || step.status === 'FAILED';
+    if (settled || isTerminal(run.status) || spec.type === 'approval')
+      return { kind: 'loaded', run, step, definition, spec };
+    const claimed = await this.ledger.claimAndStart(s, run.id, step.id, this.options.leaseSeconds);
+    if (!claimed) return { kind: 'held' };
+    const outputs = await this.ledger.outputs(s, run.id);
+    return { kind: 'claimed', run, step: claimed, definition, spec, outputs };
   }
 
   /** Runs the claimed step, retrying retryable failures per its policy inside this delivery. */
@@ -146,6 +150,7 @@ export class StepExecutor {
     first: StepRow,
     spec: TaskStep,
     definition: TaskDefinition,
+    runScope: RunScope,
     message: StepMessageOf<'step'>,
     outer: AbortSignal,
   ): Promise<HandledAs> {
@@ -160,7 +165,7 @@ export class StepExecutor {
           { runId: run.id, stepId: step.id, taskToken: message.taskToken },
           timeoutMs,
           outer,
-          (signal) => this.runStep(scope, run, step, spec, definition, signal),
+          (signal) => this.runStep({ scope, run, step, definition, runScope, signal }, spec),
         );
         return await this.finish(scope, run, step, definition, result, message);
       } catch (caught) {
@@ -186,8 +191,7 @@ export class StepExecutor {
               },
               step.id,
             );
-            await this.steps.claim(t, step.id, 0);
-            return (await this.steps.findBySeq(t, run.id, step.seq))!;
+            return (await this.ledger.claim(sqlSessionOf(t), step.id, 0))!;
           });
           // Wait out the backoff in heartbeat-sized pieces, so Step Functions keeps waiting for us.
           for (let left = waitMs; left > 0; left -= this.options.heartbeatMs) {
@@ -202,16 +206,8 @@ export class StepExecutor {
     }
   }
 
-  private async runStep(
-    scope: TenantScope,
-    run: RunRow,
-    step: StepRow,
-    spec: TaskStep,
-    definition: TaskDefinition,
-    signal: AbortSignal,
-  ): Promise<StepResult> {
-    const runScope = await this.runScope(scope, run);
-    const work: StepWork = { scope, run, step, definition, runScope, signal };
+  private async runStep(work: StepWork, spec: TaskStep): Promise<StepResult> {
+    const { definition, runScope } = work;
     switch (spec.type) {
       case 'llm':
         return this.llm.run(work, spec);
@@ -240,30 +236,16 @@ export class StepExecutor {
     message: StepMessageOf<'step'>,
   ): Promise<HandledAs> {
     const placed = await this.outputs.place(scope.tenantId, run.id, step.seq, result.output);
-    const outcome = await this.db.inTenant(scope, async (t) => {
-      const routed = await this.router.route(t, run, step, definition, result.plan, result.output);
-      await this.steps.succeed(t, step.id, { ...placed, outcome: routed.outcome });
-      if (result.input !== undefined) await this.steps.setInput(t, step.id, result.input);
-      if (routed.runOutput !== undefined)
-        await this.runs.setOutput(t, run.id, placed.output, placed.outputRef);
-      const finished = await this.steps.findBySeq(t, run.id, step.seq);
-      await this.events.append(
-        t,
-        run.id,
-        'step.succeeded',
-        {
-          seq: step.seq,
-          stepKey: step.stepKey,
-          type: step.type,
-          turn: step.turn,
-          status: 'SUCCEEDED',
-          durationMs: finished?.startedAt ? Date.now() - finished.startedAt.getTime() : 0,
-          inputTokens: finished?.inputTokens ?? 0,
-          outputTokens: finished?.outputTokens ?? 0,
-          costMicros: String(finished?.costMicros ?? 0n),
-        },
-        step.id,
-      );
+    const outcome = await this.db.sqlInTenant(scope, async (s) => {
+      const routed = await this.router.route(s, run, step, definition, result.plan, result.output);
+      await this.ledger.succeed(s, step, {
+        ...placed,
+        outcome: routed.outcome,
+        input: result.input,
+        usage: result.usage,
+      });
+      // The run ends with its last step; the state machine's finalize is then only a backstop.
+      if (routed.runOutput !== undefined) await this.ledger.succeedRun(s, run.id, placed);
       return routed.outcome;
     });
     await this.answers.succeed(message.taskToken, outcome);
@@ -295,10 +277,5 @@ export class StepExecutor {
       'StepFailed',
       CONTROL_STEPS.includes(spec.type) ? false : true,
     );
-  }
-
-  private async runScope(scope: TenantScope, run: RunRow): Promise<RunScope> {
-    const records = await this.db.inTenant(scope, (t) => this.steps.outputs(t, run.id));
-    return { input: run.input, steps: await this.outputs.resolve(records) };
   }
 }

@@ -1,6 +1,6 @@
 import { stepById, type StepOutcome, type TaskDefinition } from '@gnomon/contracts';
-import type { RunRow, StepRow, TenantTx } from '@gnomon/db';
-import type { RunRepository, StepRepository } from '@gnomon/runs';
+import type { RunRow, SqlSession, StepRow } from '@gnomon/db';
+import type { StepLedger } from '@gnomon/runs';
 import type { NextStep } from '@gnomon/workflow';
 import { StepError } from './step-errors';
 
@@ -19,13 +19,10 @@ export interface RoutedStep {
  * message finds the same cursors in the recorded outcome instead of making new ones.
  */
 export class StepRouter {
-  constructor(
-    private readonly runs: RunRepository,
-    private readonly steps: StepRepository,
-  ) {}
+  constructor(private readonly ledger: StepLedger) {}
 
   async route(
-    t: TenantTx,
+    s: SqlSession,
     run: RunRow,
     step: StepRow,
     definition: TaskDefinition,
@@ -34,10 +31,8 @@ export class StepRouter {
   ): Promise<RoutedStep> {
     switch (plan.kind) {
       case 'turn': {
-        const [seq] = await this.runs.allocateSeqs(t, run.id, 1);
-        await this.steps.create(t, {
+        const { seq } = await this.ledger.enter(s, {
           runId: run.id,
-          seq: seq,
           stepKey: step.stepKey,
           type: step.type,
           visit: step.visit,
@@ -47,14 +42,14 @@ export class StepRouter {
         return { outcome: { route: 'next', cursor: String(seq) } };
       }
       case 'step': {
-        const seq = await this.enter(t, run, definition, plan.stepId, step.branch);
+        const seq = await this.enter(s, run, definition, plan.stepId, step.branch);
         return { outcome: { route: 'next', cursor: String(seq) } };
       }
       case 'parallel': {
         const branches: string[] = [];
         for (const start of plan.branchStarts)
-          branches.push(String(await this.enter(t, run, definition, start, start)));
-        const join = await this.enter(t, run, definition, plan.join, null);
+          branches.push(String(await this.enter(s, run, definition, start, start)));
+        const join = await this.enter(s, run, definition, plan.join, null);
         return { outcome: { route: 'parallel', branches, cursor: String(join) } };
       }
       case 'end': {
@@ -68,9 +63,9 @@ export class StepRouter {
     }
   }
 
-  /** A new visit of a definition step: checks its maxVisits bound, creates its row. */
+  /** A new visit of a definition step: creates its row, within its maxVisits bound. */
   private async enter(
-    t: TenantTx,
+    s: SqlSession,
     run: RunRow,
     definition: TaskDefinition,
     stepKey: string,
@@ -79,24 +74,21 @@ export class StepRouter {
     const target = stepById(definition, stepKey);
     if (!target)
       throw new StepError('unknown_step', `unknown step "${stepKey}"`, 'StepFailed', false);
-    const visits = await this.steps.visits(t, run.id, stepKey);
-    if (target.maxVisits !== undefined && visits >= target.maxVisits) {
+    const { seq, visit } = await this.ledger.enter(s, {
+      runId: run.id,
+      stepKey,
+      type: target.type,
+      branch,
+    });
+    if (target.maxVisits !== undefined && visit > target.maxVisits) {
+      // Thrown inside the transaction: the row just made is rolled back with it.
       throw new StepError(
         'max_visits_exceeded',
-        `step "${stepKey}" would be entered a ${visits + 1}th time; its maxVisits is ${target.maxVisits}`,
+        `step "${stepKey}" would be entered a ${visit}th time; its maxVisits is ${target.maxVisits}`,
         'StepFailed',
         false,
       );
     }
-    const [seq] = await this.runs.allocateSeqs(t, run.id, 1);
-    await this.steps.create(t, {
-      runId: run.id,
-      seq: seq,
-      stepKey,
-      type: target.type,
-      visit: visits + 1,
-      branch,
-    });
     return seq;
   }
 }

@@ -20,5 +20,6 @@ export interface StepResult {
   plan: StepPlan;
   /** What the step was given (rendered prompt, tool input), shown by the steps API. */
   input?: unknown;
+  /** A model call's usage not yet recorded (saved with the result). */
   usage?: StepUsage;
 }

@@ -1,0 +1,55 @@
+import type { RunRow, RunStatusValue, StepRow, StepStatusValue } from '@gnomon/db';
+
+// Column lists for hand-written SQL (SqlSession). Everything comes back as a plain JSON type
+// (uuids and bigints as text), so the plain-pg and the Prisma raw paths read alike.
+
+export const STEP_COLUMNS = `id::text AS id, tenant_id::text AS "tenantId", run_id::text AS "runId",
+  seq, step_key AS "stepKey", type, status::text AS status, visit, turn, attempt, branch, input,
+  output, output_ref AS "outputRef", outcome, error, state, input_tokens AS "inputTokens",
+  output_tokens AS "outputTokens", cost_micros::text AS "costMicros", model_ms AS "modelMs",
+  created_at AS "createdAt", updated_at AS "updatedAt", started_at AS "startedAt",
+  finished_at AS "finishedAt"`;
+
+export const RUN_COLUMNS = `id::text AS id, tenant_id::text AS "tenantId", task_id::text AS "taskId",
+  task_version_id::text AS "taskVersionId", task_version AS "taskVersion", status::text AS status,
+  input, output, output_ref AS "outputRef", error, idempotency_key AS "idempotencyKey",
+  request_hash AS "requestHash", created_by AS "createdBy", replay_of::text AS "replayOf",
+  replay_from AS "replayFrom", generation, next_seq AS "nextSeq", input_tokens AS "inputTokens",
+  output_tokens AS "outputTokens", cost_micros::text AS "costMicros", created_at AS "createdAt",
+  updated_at AS "updatedAt", started_at AS "startedAt", finished_at AS "finishedAt"`;
+
+type Raw<T> = Omit<T, 'costMicros' | 'status'> & { costMicros: string; status: string };
+
+const date = (value: Date | string | null): Date | null =>
+  value === null ? null : value instanceof Date ? value : new Date(value);
+
+export function stepRowOf(raw: Raw<StepRow>): StepRow {
+  return {
+    ...raw,
+    status: raw.status as StepStatusValue,
+    costMicros: BigInt(raw.costMicros),
+    createdAt: date(raw.createdAt)!,
+    updatedAt: date(raw.updatedAt)!,
+    startedAt: date(raw.startedAt),
+    finishedAt: date(raw.finishedAt),
+  };
+}
+
+export function runRowOf(raw: Raw<RunRow>): RunRow {
+  return {
+    ...raw,
+    status: raw.status as RunStatusValue,
+    costMicros: BigInt(raw.costMicros),
+    createdAt: date(raw.createdAt)!,
+    updatedAt: date(raw.updatedAt)!,
+    startedAt: date(raw.startedAt),
+    finishedAt: date(raw.finishedAt),
+  };
+}
+
+export type RawStep = Raw<StepRow>;
+export type RawRun = Raw<RunRow>;
+
+/** A JSON value as a `$n::jsonb` parameter; null and undefined are SQL NULL (no value). */
+export const jsonParam = (value: unknown): string | null =>
+  value === undefined || value === null ? null : JSON.stringify(value);
