@@ -131,6 +131,11 @@ async function main() {
     delete env.PORT;
   }
 
+  // A stopping worker waits for its long poll under way (what it returns is handed back, not
+  // left invisible): keep that wait short on one machine, so Ctrl-C stops everything promptly.
+  // (20 s, the SQS maximum, stays the default where empty receives cost money.)
+  env.WORKER_WAIT_TIME_SECONDS ??= '5';
+
   // The worker calls the gateway and the tool runtime where this start put them.
   env.GNOMON_LLM_GATEWAY_URL ??= `http://127.0.0.1:${env.LLM_GATEWAY_PORT ?? 8081}`;
   env.GNOMON_TOOL_RUNTIME_URL ??= `http://127.0.0.1:${env.TOOL_RUNTIME_PORT ?? 8082}`;
