@@ -27,7 +27,7 @@ export class BudgetService {
   ) {}
 
   get(scope: TenantScope): Promise<BudgetView> {
-    return this.db.inTenant(scope, (t) => this.read(t));
+    return this.db.inTenant(scope, (t) => this.readIn(t));
   }
 
   /** Replaces the tenant's policy set. Per-key policies must name keys of this tenant. */
@@ -60,11 +60,12 @@ export class BudgetService {
           policies: policies.map((p) => ({ ...p, limitMicros: p.limitMicros.toString() })),
         },
       });
-      return this.read(t);
+      return this.readIn(t);
     });
   }
 
-  private async read(t: TenantTx): Promise<BudgetView> {
+  /** The budget view inside a transaction the caller holds (e.g. the one that starts a run). */
+  async readIn(t: TenantTx): Promise<BudgetView> {
     const policies = await this.budgets.list(t);
     if (policies.length === 0) return { policies: [] };
     const starts = periodStarts(new Date());

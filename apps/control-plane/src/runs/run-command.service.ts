@@ -27,6 +27,7 @@ import type { ControlPlaneConfig } from '../config/control-plane.config';
 import { isUniqueViolation } from '../platform/prisma-errors';
 import { CONFIG, LOGGER } from '../platform/tokens';
 import { RunQueryService } from './run-query.service';
+import { runView } from './run-views';
 import { WORKFLOW_ENGINE } from './workflow-engine.provider';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,200}$/;
@@ -73,17 +74,15 @@ export class RunCommandService {
       );
     }
     const requestHash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
-    if (idempotencyKey) {
-      const existing = await this.db.inTenant(caller.tenant, (t) =>
-        this.runs.findByIdempotencyKey(t, idempotencyKey),
-      );
-      if (existing) return this.replayed(caller, existing, requestHash);
-    }
-    await this.checkBudget(caller);
-
-    let created: RunRow;
+    let started: { created: RunRow; taskName: string } | { existing: RunRow };
     try {
-      created = await this.db.inTenant(caller.tenant, async (t) => {
+      // One transaction: the idempotency lookup, the budget check and the run with its first step.
+      started = await this.db.inTenant(caller.tenant, async (t) => {
+        if (idempotencyKey) {
+          const existing = await this.runs.findByIdempotencyKey(t, idempotencyKey);
+          if (existing) return { existing };
+        }
+        await this.checkBudget(t, caller);
         const { task, version, definition } = await this.resolveTask(t, body.taskId, body.version);
         this.checkInput(definition, body.input);
         this.requireEngine();
@@ -107,7 +106,7 @@ export class RunCommandService {
           targetId: run.id,
           metadata: { taskId: task.id, taskVersion: version.version },
         });
-        return run;
+        return { created: run, taskName: task.name };
       });
     } catch (error) {
       // Two requests with the same new key raced: the loser answers with the winner's run.
@@ -119,8 +118,10 @@ export class RunCommandService {
       }
       throw error;
     }
+    if ('existing' in started) return this.replayed(caller, started.existing, requestHash);
+    const { created, taskName } = started;
     await this.launch(caller, this.requireEngine(), created, '1');
-    return { run: await this.query.get(caller.tenant, created.id), replayed: false };
+    return { run: runView({ ...created, task: { name: taskName } }), replayed: false };
   }
 
   async cancel(caller: TenantCaller, runId: string, body: CancelRunRequest): Promise<RunView> {
@@ -168,8 +169,8 @@ export class RunCommandService {
   }
 
   async replay(caller: TenantCaller, runId: string, body: ReplayRunRequest): Promise<RunView> {
-    await this.checkBudget(caller);
     const { created, cursor } = await this.db.inTenant(caller.tenant, async (t) => {
+      await this.checkBudget(t, caller);
       const original = await this.runs.find(t, runId);
       if (!original) throw notFound('Run');
       if (!isTerminal(original.status))
@@ -311,8 +312,8 @@ export class RunCommandService {
     return { run: await this.query.get(caller.tenant, run.id), replayed: true };
   }
 
-  private async checkBudget(caller: TenantCaller): Promise<void> {
-    const { policies } = await this.budget.get(caller.tenant);
+  private async checkBudget(t: TenantTx, caller: TenantCaller): Promise<void> {
+    const { policies } = await this.budget.readIn(t);
     const exhausted = policies.find((p) =>
       p.scope === 'tenant' || p.apiKeyId === caller.principal.id
         ? BigInt(p.spentMicros) >= BigInt(p.limitMicros)
