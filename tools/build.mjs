@@ -85,3 +85,7 @@ for (const top of roots) {
 }
 await Promise.all(jobs);
 console.log(`build: ${count} files compiled to dist/ in ${Date.now() - started} ms`);
+
+// The admin dashboard (React + Vite) into dist/admin-dashboard, served by the control plane.
+const { buildDashboard } = await import('./build-dashboard.mjs');
+await buildDashboard();

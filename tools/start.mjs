@@ -136,6 +136,9 @@ async function main() {
   // (20 s, the SQS maximum, stays the default where empty receives cost money.)
   env.WORKER_WAIT_TIME_SECONDS ??= '5';
 
+  // The dashboard is served over plain http here: session cookies without Secure (docs/sign-in.md).
+  env.GNOMON_SESSION_COOKIE_SECURE ??= '0';
+
   // The worker calls the gateway and the tool runtime where this start put them.
   env.GNOMON_LLM_GATEWAY_URL ??= `http://127.0.0.1:${env.LLM_GATEWAY_PORT ?? 8081}`;
   env.GNOMON_TOOL_RUNTIME_URL ??= `http://127.0.0.1:${env.TOOL_RUNTIME_PORT ?? 8082}`;

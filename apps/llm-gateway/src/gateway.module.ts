@@ -10,6 +10,7 @@ import { CompletionStreamer } from './completions/completion-streamer';
 import { CompletionsController } from './completions/completions.controller';
 import { IdempotencyStore } from './completions/idempotency.store';
 import type { GatewayConfig } from './config/gateway.config';
+import { BreakerStatePublisher } from './health/breaker-state.publisher';
 import { HealthController } from './health/health.controller';
 import { ModelsController } from './models/models.controller';
 import { GatewayErrorFilter } from './platform/gateway-error.filter';
@@ -27,6 +28,7 @@ export class GatewayModule {
       providers: [
         GatewayAuth,
         Admission,
+        BreakerStatePublisher,
         BudgetAlerts,
         CallExecutor,
         CompletionService,

@@ -119,6 +119,13 @@ describe('CredentialAuthenticator', () => {
     expect(await authenticator.authenticate(secret)).toEqual({ ok: false, reason: 'revoked' });
   });
 
+  it('tells other listeners about every invalidation (sessions share the channel)', async () => {
+    const heard: (string[] | 'all')[] = [];
+    authenticator.onInvalidate((hashes) => heard.push(hashes));
+    await authenticator.invalidate(['h1', 'h2']);
+    expect(heard).toContainEqual(['h1', 'h2']);
+  });
+
   it('gives platform keys every scope and no tenant', async () => {
     const secret = 'an-operator-chosen-admin-key';
     source.records.set(hasher.hash(secret), { kind: 'platform-key', keyId: 'p1', revoked: false });

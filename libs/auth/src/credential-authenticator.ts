@@ -1,6 +1,6 @@
 import { API_KEY_SCOPES, type ApiKeyScope } from '@gnomon/contracts';
 import { parseSecret, type KeyKind } from './api-key-format';
-import type { SharedCredentialCache } from './credential-cache';
+import type { InvalidationListener, SharedCredentialCache } from './credential-cache';
 import type { AuthFailure, CredentialRecord, Principal } from './principal';
 import type { SecretHasher } from './secret-hasher';
 
@@ -35,6 +35,7 @@ const MAX_SECRET_LENGTH = 512;
  */
 export class CredentialAuthenticator {
   private readonly local = new Map<string, LocalEntry>();
+  private readonly listeners: InvalidationListener[] = [];
   /** Bumped on every invalidation; a lookup that started earlier must not fill the cache. */
   private generation = 0;
   private readonly localTtlMs: number;
@@ -99,10 +100,19 @@ export class CredentialAuthenticator {
     await this.shared.invalidate(hashes);
   }
 
+  /**
+   * Also tell `listener` about every invalidation, local or from a peer: other caches of
+   * secret hashes (dashboard sessions) ride on the same channel.
+   */
+  onInvalidate(listener: InvalidationListener): void {
+    this.listeners.push(listener);
+  }
+
   private forget(hashes: string[] | 'all'): void {
     this.generation += 1;
     if (hashes === 'all') this.local.clear();
     else for (const hash of hashes) this.local.delete(hash);
+    for (const listener of this.listeners) listener(hashes);
   }
 
   private async lookup(hash: string, kind: KeyKind | 'opaque'): Promise<CredentialRecord> {

@@ -7,3 +7,8 @@ export * from './credential-authenticator';
 export * from './auth-failure-limiter';
 export * from './db-credential-source';
 export * from './credential-cipher';
+export * from './opaque-token';
+export * from './password-hasher';
+export * from './session-expiry';
+export * from './session-authenticator';
+export * from './db-session-source';

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ApiKeyScope } from './scopes';
 
-export const ACTOR_TYPES = ['PLATFORM_ADMIN', 'API_KEY', 'SERVICE', 'SYSTEM'] as const;
+/** Who acts: MEMBER is a person signed in to the dashboard (a session). */
+export const ACTOR_TYPES = ['PLATFORM_ADMIN', 'API_KEY', 'SERVICE', 'SYSTEM', 'MEMBER'] as const;
 export const ActorType = z.enum(ACTOR_TYPES);
 export type ActorType = z.infer<typeof ActorType>;
 

@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   budget_exceeded: { status: 402, title: 'Budget exhausted' },
   idempotency_conflict: { status: 409, title: 'Idempotency-Key reused with a different request' },
   last_owner: { status: 409, title: 'A tenant must keep at least one owner' },
+  tenant_required: { status: 409, title: 'Choose the tenant to sign in to' },
   payload_too_large: { status: 413, title: 'Request body too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   too_many_requests: { status: 429, title: 'Too many requests' },
@@ -32,4 +33,6 @@ export interface ProblemDetails {
   requestId: string;
   errorId?: string;
   errors?: { path: string; message: string }[];
+  /** `tenant_required`: the tenants the caller may choose from. */
+  tenants?: { id: string; name: string }[];
 }

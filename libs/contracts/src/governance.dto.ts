@@ -102,20 +102,34 @@ export const BudgetPolicyView = z.object({
 export type BudgetPolicyView = z.infer<typeof BudgetPolicyView>;
 
 export const USAGE_GROUPS = ['day', 'model', 'provider', 'apiKey'] as const;
-export const UsageQuery = z
-  .strictObject({
-    from: z.iso.datetime({ offset: true }),
-    to: z.iso.datetime({ offset: true }),
-    groupBy: z.enum(USAGE_GROUPS).default('day'),
-  })
-  .refine((q) => new Date(q.from) < new Date(q.to), {
-    message: 'from must be before to',
-    path: ['from'],
-  })
-  .refine((q) => new Date(q.to).getTime() - new Date(q.from).getTime() <= 366 * 86_400_000, {
-    message: 'at most 366 days per query',
-    path: ['to'],
-  });
+
+/** The longest range one report may cover (bounded work per request). */
+export const MAX_REPORT_DAYS = 366;
+
+/** A report's [from, to): ISO 8601 timestamps with an offset. */
+export const ReportRange = {
+  from: z.iso.datetime({ offset: true }),
+  to: z.iso.datetime({ offset: true }),
+};
+
+/** The rules of every report range: `from` before `to`, at most 366 days apart. */
+export function withReportRangeRules<T extends z.ZodType<{ from: string; to: string }>>(
+  schema: T,
+): T {
+  return schema
+    .refine((q) => new Date(q.from) < new Date(q.to), {
+      message: 'from must be before to',
+      path: ['from'],
+    })
+    .refine(
+      (q) => new Date(q.to).getTime() - new Date(q.from).getTime() <= MAX_REPORT_DAYS * 86_400_000,
+      { message: `at most ${MAX_REPORT_DAYS} days per query`, path: ['to'] },
+    );
+}
+
+export const UsageQuery = withReportRangeRules(
+  z.strictObject({ ...ReportRange, groupBy: z.enum(USAGE_GROUPS).default('day') }),
+);
 export type UsageQuery = z.infer<typeof UsageQuery>;
 
 export const UsageRow = z.object({

@@ -19,3 +19,14 @@ export const MemberView = z.object({
   updatedAt: z.iso.datetime(),
 });
 export type MemberView = z.infer<typeof MemberView>;
+
+/** A one-time link that lets a member set their password; the token is shown only once. */
+export const MemberLinkView = z.object({
+  token: z.string().describe('Shown only in this response'),
+  url: z.string().describe('Dashboard path that accepts the link, e.g. /admin/accept?token=…'),
+  expiresAt: z.iso.datetime(),
+});
+export type MemberLinkView = z.infer<typeof MemberLinkView>;
+
+export const MemberWithInvitation = MemberView.extend({ invitation: MemberLinkView });
+export type MemberWithInvitation = z.infer<typeof MemberWithInvitation>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PageQuery } from './pagination';
 
 export const TENANT_STATUSES = ['ACTIVE', 'SUSPENDED'] as const;
 export const TenantStatus = z.enum(TENANT_STATUSES);
@@ -40,6 +41,19 @@ export const TenantView = z.object({
   updatedAt: z.iso.datetime(),
 });
 export type TenantView = z.infer<typeof TenantView>;
+
+/** An empty query parameter (`?q=`, as a search form sends it) is the same as none. */
+const blankAsAbsent = (value: unknown) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/** `GET /api/v1/admin/tenants`: newest first; the filters combine. */
+export const TenantListQuery = PageQuery.extend({
+  q: z
+    .preprocess(blankAsAbsent, z.string().trim().max(200).optional())
+    .describe("Search: part of the tenant's name (any case), or its exact id"),
+  status: z.preprocess(blankAsAbsent, TenantStatus.optional()),
+});
+export type TenantListQuery = z.infer<typeof TenantListQuery>;
 
 export const IdParams = z.strictObject({ id: z.uuid({ message: 'must be a UUID' }) });
 export type IdParams = z.infer<typeof IdParams>;

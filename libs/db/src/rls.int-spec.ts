@@ -22,6 +22,8 @@ jest.setTimeout(60_000);
 const TENANT_TABLES = {
   members: `name = 'hijacked'`,
   api_keys: `name = 'hijacked'`,
+  sessions: 'revoked_at = now()',
+  member_links: 'used_at = now()',
   audit_logs: `action = 'hijacked'`,
   budget_policies: 'limit_micros = 1',
   rate_limit_policies: 'requests_per_minute = 1',
@@ -68,6 +70,20 @@ function insertRow(
         text: `INSERT INTO api_keys (id, tenant_id, name, prefix, last_four, secret_hash, scopes, created_by_type, created_by_id)
                VALUES ($1, $2, 'key', 'gk_test', 'abcd', $3, ARRAY['runs:write'], 'SYSTEM', 'fixture')`,
         values: [id, tenantId, `hash-${variant}`],
+      };
+    case 'sessions':
+      return {
+        text: `INSERT INTO sessions (id, tenant_id, principal_type, member_id, secret_hash, method, last_seen_at, idle_expires_at, expires_at)
+               VALUES ($1, $2, 'MEMBER', (SELECT id FROM members WHERE tenant_id = $2 ORDER BY created_at, id LIMIT 1), $3,
+                       'PASSWORD', now(), now() + interval '30 minutes', now() + interval '12 hours')`,
+        values: [id, tenantId, `session-${variant}${second ? '-2' : ''}`],
+      };
+    case 'member_links':
+      return {
+        text: `INSERT INTO member_links (id, tenant_id, member_id, purpose, token_hash, expires_at, created_by_type, created_by_id)
+               VALUES ($1, $2, (SELECT id FROM members WHERE tenant_id = $2 ORDER BY created_at, id LIMIT 1), 'INVITATION', $3,
+                       now() + interval '3 days', 'SYSTEM', 'fixture')`,
+        values: [id, tenantId, `link-${variant}${second ? '-2' : ''}`],
       };
     case 'audit_logs':
       return {
@@ -517,6 +533,83 @@ describe('row-level security for the application role', () => {
     }
     // The definer function is the only door: the table itself stays closed without a context.
     expect(await count(app, 'SELECT 1 FROM api_keys')).toBe(0);
+  });
+});
+
+describe('sign-in lookups before the tenant is known (definer functions)', () => {
+  it('(g) gnomon_find_session answers for exactly one session hash, member or platform admin', async () => {
+    const [a] = await seedTenants();
+    const find = async (hash: string | null) =>
+      (await app.query(`SELECT * FROM gnomon_find_session($1)`, [hash])).rows;
+    const [member] = await find(`session-${a.secretHash.slice('hash-'.length)}`);
+    expect(member).toMatchObject({
+      id: a.rows.sessions,
+      tenant_id: a.id,
+      principal_type: 'MEMBER',
+      member_id: a.rows.members,
+      member_role: 'ADMIN',
+      tenant_status: 'ACTIVE',
+    });
+    const keyId = randomUUID();
+    await su.query(
+      `INSERT INTO platform_keys (id, name, secret_hash, last_four) VALUES ($1, $2, $3, 'abcd')`,
+      [keyId, `rls-${keyId}`, `platform-${keyId}`],
+    );
+    const platformSession = randomUUID();
+    await su.query(
+      `INSERT INTO sessions (id, principal_type, platform_key_id, secret_hash, method, last_seen_at, idle_expires_at, expires_at)
+       VALUES ($1, 'PLATFORM_ADMIN', $2, $3, 'ADMIN_KEY', now(), now() + interval '1 hour', now() + interval '1 hour')`,
+      [platformSession, keyId, `platform-session-${keyId}`],
+    );
+    expect(await find(`platform-session-${keyId}`)).toEqual([
+      expect.objectContaining({ id: platformSession, tenant_id: null, platform_key_id: keyId }),
+    ]);
+    for (const probe of ['%', 'session-%', `${member.id}`, '', null])
+      expect({ probe, rows: await find(probe) }).toEqual({ probe, rows: [] });
+    // The table itself: a platform-admin session is visible to platform transactions only.
+    expect(await count(app, 'SELECT 1 FROM sessions')).toBe(0);
+    expect(
+      await inTenant(a.id, () => count(app, 'SELECT 1 FROM sessions WHERE tenant_id IS NULL')),
+    ).toBe(0);
+    await app.query('BEGIN');
+    try {
+      await app.query(`SELECT set_config('app.platform', 'on', true)`);
+      expect(await count(app, 'SELECT 1 FROM sessions WHERE id = $1', [platformSession])).toBe(1);
+      expect(await count(app, 'SELECT 1 FROM sessions WHERE tenant_id IS NOT NULL')).toBe(0);
+    } finally {
+      await app.query('ROLLBACK');
+      await su.query('DELETE FROM platform_keys WHERE id = $1', [keyId]); // and its session
+    }
+  });
+
+  it('(g) gnomon_find_sign_in_members answers for one email, in active tenants only', async () => {
+    const [a, b] = await seedTenants();
+    const email = `shared-${randomBytes(4).toString('hex')}@example.test`;
+    for (const tenant of [a, b])
+      await su.query(
+        `INSERT INTO members (tenant_id, email, name, role, password_hash) VALUES ($1, $2, 'S', 'VIEWER', 'phc')`,
+        [tenant.id, email],
+      );
+    const find = async (probe: string | null) =>
+      (await app.query(`SELECT * FROM gnomon_find_sign_in_members($1)`, [probe])).rows;
+    expect((await find(email)).map((row) => row.tenant_id).sort()).toEqual([a.id, b.id].sort());
+    await su.query(`UPDATE tenants SET status = 'SUSPENDED' WHERE id = $1`, [b.id]);
+    expect((await find(email)).map((row) => row.tenant_id)).toEqual([a.id]);
+    for (const probe of ['%', email.toUpperCase(), `${email} `, '', null])
+      expect({ probe, rows: await find(probe) }).toEqual({ probe, rows: [] });
+  });
+
+  it('(g) gnomon_find_member_link answers for exactly one token hash', async () => {
+    const [a] = await seedTenants();
+    const hash = `link-${a.secretHash.slice('hash-'.length)}`;
+    const find = async (probe: string | null) =>
+      (await app.query(`SELECT * FROM gnomon_find_member_link($1)`, [probe])).rows;
+    expect(await find(hash)).toEqual([
+      expect.objectContaining({ id: a.rows.member_links, tenant_id: a.id, purpose: 'INVITATION' }),
+    ]);
+    for (const probe of ['%', 'link-%', hash.slice(0, -1), '', null])
+      expect({ probe, rows: await find(probe) }).toEqual({ probe, rows: [] });
+    expect(await count(app, 'SELECT 1 FROM member_links')).toBe(0);
   });
 });
 

@@ -509,7 +509,7 @@ describe('schema drift between schema.prisma and the migrations', () => {
           'index members(lower(email)): in the database, not in schema.prisma',
           'foreign key api_keys(rotated_from_id): in schema.prisma, missing from the database',
           'table stray: in the database, not in schema.prisma',
-          'enum ActorType: values is ["PLATFORM_ADMIN","API_KEY","SERVICE","SYSTEM","ROBOT"] in the database, schema.prisma says ["PLATFORM_ADMIN","API_KEY","SERVICE","SYSTEM"]',
+          'enum ActorType: values is ["PLATFORM_ADMIN","API_KEY","SERVICE","SYSTEM","MEMBER","ROBOT"] in the database, schema.prisma says ["PLATFORM_ADMIN","API_KEY","SERVICE","SYSTEM","MEMBER"]',
         ].sort(),
       );
     } finally {

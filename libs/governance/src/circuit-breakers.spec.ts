@@ -146,4 +146,21 @@ describe('ProviderBreakers', () => {
     expect(custom.state('x')).toBe('open');
     custom.shutdown();
   });
+
+  it('tells subscribers of every transition, cool-downs included, until they unsubscribe', async () => {
+    const seen: Array<[string, BreakerState]> = [];
+    const unsubscribe = breakers.subscribe((provider, state) => seen.push([provider, state]));
+    await fail('openai', new FakeProviderError('openai', 'server'));
+    await fail('openai', new FakeProviderError('openai', 'server'));
+    breakers.coolDown('anthropic', 1_000);
+    expect(seen).toEqual([
+      ['openai', 'open'],
+      ['anthropic', 'cooling_down'],
+    ]);
+    expect(transitions).toEqual(seen); // onStateChange still hears the same
+    unsubscribe();
+    breakers.coolDown('gemini', 1_000);
+    expect(seen).toHaveLength(2);
+    expect(transitions).toHaveLength(3);
+  });
 });

@@ -39,6 +39,7 @@ export interface ProviderBreakerSnapshot {
 }
 
 type Action = () => Promise<unknown>;
+export type BreakerListener = (provider: string, state: BreakerState) => void;
 type Breaker = CircuitBreaker<[Action], unknown>;
 
 /**
@@ -50,6 +51,7 @@ type Breaker = CircuitBreaker<[Action], unknown>;
 export class ProviderBreakers {
   private readonly breakers = new Map<string, Breaker>();
   private readonly coolingUntil = new Map<string, number>();
+  private readonly listeners = new Set<BreakerListener>();
   private readonly isProviderFault: (error: unknown) => boolean;
   private readonly coolDownOf: (error: unknown) => number | undefined;
   private readonly maxCoolDownMs: number;
@@ -111,7 +113,16 @@ export class ProviderBreakers {
     const until = Date.now() + Math.min(ms, this.maxCoolDownMs);
     if (until <= (this.coolingUntil.get(provider) ?? 0)) return;
     this.coolingUntil.set(provider, until);
-    this.options.onStateChange?.(provider, this.state(provider));
+    this.notify(provider, this.state(provider));
+  }
+
+  /**
+   * Also tells `listener` of every transition (besides `onStateChange`), e.g. to publish the
+   * states to other processes. Returns the unsubscribe function.
+   */
+  subscribe(listener: BreakerListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   snapshot(): ProviderBreakerSnapshot[] {
@@ -140,6 +151,11 @@ export class ProviderBreakers {
     this.coolingUntil.clear();
   }
 
+  private notify(provider: string, state: BreakerState): void {
+    this.options.onStateChange?.(provider, state);
+    for (const listener of this.listeners) listener(provider, state);
+  }
+
   private isCooling(provider: string): boolean {
     const until = this.coolingUntil.get(provider);
     if (until === undefined) return false;
@@ -164,7 +180,7 @@ export class ProviderBreakers {
       // opossum counts filtered errors as successes: the provider did answer.
       errorFilter: (error: unknown) => !this.isProviderFault(error),
     });
-    const notify = (state: BreakerState) => () => options.onStateChange?.(provider, state);
+    const notify = (state: BreakerState) => () => this.notify(provider, state);
     breaker.on('open', notify('open'));
     breaker.on('halfOpen', notify('half_open'));
     breaker.on('close', notify('closed'));

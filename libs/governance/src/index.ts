@@ -10,3 +10,4 @@ export type { GovernanceRedis } from './lua-script';
 export * from './rate-limit-headers';
 export * from './circuit-breakers';
 export * from './retry-policy';
+export * from './breaker-board';

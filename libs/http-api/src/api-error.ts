@@ -1,4 +1,4 @@
-import { ERROR_CODES, type ErrorCode } from '@gnomon/contracts';
+import { ERROR_CODES, type ErrorCode, type ProblemDetails } from '@gnomon/contracts';
 
 /** A domain or request error with a stable code, rendered as problem+json. */
 export class ApiError extends Error {
@@ -10,6 +10,8 @@ export class ApiError extends Error {
     readonly extras: {
       errors?: { path: string; message: string }[];
       headers?: Record<string, string>;
+      /** Extension members of the problem body (e.g. `tenants` of `tenant_required`). */
+      problem?: Pick<ProblemDetails, 'tenants'>;
     } = {},
   ) {
     super(detail);

@@ -33,6 +33,7 @@ export function toProblem(
   let detail = 'An unexpected error occurred';
   let headers: Record<string, string> = {};
   let errors: ProblemDetails['errors'];
+  let extensions: Pick<ProblemDetails, 'tenants'> = {};
   // Nest's Fastify adapter wraps Fastify's 4xx errors (bad JSON, too large) in an HttpException.
   if (error instanceof HttpException && isFastifyError(error.cause)) error = error.cause;
   if (error instanceof ApiError) {
@@ -40,6 +41,7 @@ export function toProblem(
     detail = error.detail;
     headers = error.extras.headers ?? {};
     errors = error.extras.errors;
+    extensions = error.extras.problem ?? {};
   } else if (error instanceof HttpException) {
     code =
       STATUS_CODES[error.getStatus()] ??
@@ -64,6 +66,7 @@ export function toProblem(
     requestId,
   };
   if (errors) problem.errors = errors;
+  Object.assign(problem, extensions);
   if (status >= 500) problem.errorId = randomUUID();
   return { problem, headers };
 }

@@ -15,3 +15,4 @@ export * from './provider-fakes/openai-fake';
 export * from './provider-fakes/fake-script';
 export * from './provider-fakes/anthropic-fake';
 export * from './provider-fakes/gemini-fake';
+export * from './oidc-issuer-fake';

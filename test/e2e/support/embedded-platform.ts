@@ -62,6 +62,8 @@ export interface EmbeddedPlatform {
 export interface EmbeddedPlatformOptions {
   /** Echo the apps' output to stderr once the platform is ready (benchmarks want the warnings). */
   echoAfterReady?: boolean;
+  /** More environment that depends on the control plane's port (e.g. a callback URL). */
+  envFor?: (controlPlanePort: number) => Record<string, string>;
 }
 
 export async function startEmbeddedPlatform(
@@ -80,6 +82,7 @@ export async function startEmbeddedPlatform(
     ORCHESTRATOR_WORKER_PORT: '0',
     LOG_LEVEL: 'warn',
     ...extraEnv,
+    ...options.envFor?.(port),
   });
   const child: ChildProcess = spawn(
     process.execPath,

@@ -18,12 +18,20 @@ export class AuditController {
     access: 'members:manage',
     tenantScoped: true,
     tag: 'Audit log',
-    summary: 'List audit log entries, newest first',
+    summary: 'List audit log entries, newest first (filter by action, target, actor type and time)',
     query: AuditLogQuery,
     response: pageOf(AuditLogView),
   })
   list(@Caller() caller: TenantCaller, @Query() query: AuditLogQuery) {
-    const list = `audit:${query.action ?? ''}:${query.targetId ?? ''}`;
+    // The filters are part of the list's name, so a cursor only continues the same listing.
+    const list = [
+      'audit',
+      query.action ?? '',
+      query.targetId ?? '',
+      query.actorType ?? '',
+      query.from ?? '',
+      query.to ?? '',
+    ].join('|');
     const after = query.cursor
       ? this.cursors.decode(query.cursor, list, caller.tenant.tenantId)
       : null;

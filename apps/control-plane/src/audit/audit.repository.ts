@@ -28,6 +28,15 @@ export class AuditRepository {
         tenantId: t.scope.tenantId,
         ...(query.action ? { action: query.action } : {}),
         ...(query.targetId ? { targetId: query.targetId } : {}),
+        ...(query.actorType ? { actorType: query.actorType } : {}),
+        ...(query.from || query.to
+          ? {
+              createdAt: {
+                ...(query.from ? { gte: new Date(query.from) } : {}),
+                ...(query.to ? { lt: new Date(query.to) } : {}),
+              },
+            }
+          : {}),
         ...afterCursor(after),
       },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],

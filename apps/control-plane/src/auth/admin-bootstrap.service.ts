@@ -64,7 +64,15 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
       return existing?.secretHash ?? null;
     });
     if (previous) {
-      await this.authenticator.invalidate([previous]);
+      // Sessions opened with the replaced key end with it.
+      const sessions = await this.db.asPlatform((p) =>
+        p.db.session.updateManyAndReturn({
+          where: { tenantId: null, platformKey: { name: BOOTSTRAP_KEY }, revokedAt: null },
+          data: { revokedAt: new Date() },
+          select: { secretHash: true },
+        }),
+      );
+      await this.authenticator.invalidate([previous, ...sessions.map((s) => s.secretHash)]);
       this.logger.info(
         { event: 'admin_key_replaced' },
         'platform admin key replaced by GNOMON_ADMIN_KEY',

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { routeCatalog } from '@gnomon/http-api';
+import { memberWithSession } from '../sessions/session.fixtures';
 import { ControlPlaneHarness, type HttpResult } from '../testing/control-plane-harness';
 
 /**
@@ -17,6 +18,7 @@ type Target =
   | 'task'
   | 'taskName'
   | 'run'
+  | 'step'
   | 'approval';
 type Expectation =
   | { kind: 'foreign_id_is_404'; target: Target }
@@ -40,6 +42,7 @@ type Expectation =
     }
   | { kind: 'answers_own_identity' }
   | { kind: 'reads_own_settings_only'; own: Record<string, unknown> }
+  | { kind: 'reads_own_text_only'; own: string }
   | { kind: 'replace_lands_in_own_tenant'; table: 'llm_route_configs' }
   | { kind: 'admin_route_is_403'; target?: Target };
 
@@ -84,6 +87,11 @@ const CASES: CrossTenantCase[] = [
   {
     method: 'DELETE',
     route: '/api/v1/members/{id}',
+    expect: { kind: 'foreign_id_is_404', target: 'member' },
+  },
+  {
+    method: 'POST',
+    route: '/api/v1/members/{id}/reset-link',
     expect: { kind: 'foreign_id_is_404', target: 'member' },
   },
   {
@@ -166,6 +174,29 @@ const CASES: CrossTenantCase[] = [
     route: '/api/v1/usage',
     query: 'from=2026-03-01T00:00:00Z&to=2026-03-03T00:00:00Z&groupBy=apiKey',
     expect: { kind: 'reads_own_settings_only', own: { rows: [], totals: { calls: 0 } } },
+  },
+  {
+    method: 'GET',
+    route: '/api/v1/usage/export',
+    query: 'from=2026-03-01T00:00:00Z&to=2026-03-03T00:00:00Z',
+    expect: {
+      kind: 'reads_own_text_only',
+      own: 'day,calls,failed_calls,input_tokens,output_tokens,cached_tokens,cost_micros,cost_usd\r\n',
+    },
+  },
+  {
+    method: 'GET',
+    route: '/api/v1/usage/rate-limits',
+    query: 'from=2026-03-01T00:00:00Z&to=2026-03-02T00:00:00Z',
+    expect: { kind: 'reads_own_settings_only', own: { items: [{ day: '2026-03-01', hits: 0 }] } },
+  },
+  {
+    method: 'GET',
+    route: '/api/v1/overview',
+    expect: {
+      kind: 'reads_own_settings_only',
+      own: { spendTodayMicros: '0', spendMonthMicros: '0' },
+    },
   },
   {
     method: 'GET',
@@ -290,6 +321,11 @@ const CASES: CrossTenantCase[] = [
     body: { input: {} },
     expect: { kind: 'start_with_foreign_task_is_404' },
   },
+  {
+    method: 'GET',
+    route: '/api/v1/runs/{id}/steps/{stepId}/output',
+    expect: { kind: 'foreign_id_is_404', target: 'run' },
+  },
   ...['', '/steps', '/timeline', '/metrics', '/events'].map((suffix): CrossTenantCase => ({
     method: 'GET',
     route: `/api/v1/runs/{id}${suffix}`,
@@ -330,6 +366,10 @@ const CASES: CrossTenantCase[] = [
     expect: { kind: 'foreign_id_is_404', target: 'approval' },
   },
 ];
+
+/** Tenant B calls with its all-scopes API key, or as its owner signed in to the dashboard. */
+const CALLERS = ['key', 'session'] as const;
+type Caller = (typeof CALLERS)[number];
 
 const name = (c: { method: string; route: string }) => `${c.method} ${c.route}`;
 const catalogName = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
@@ -451,6 +491,7 @@ describe('cross-tenant isolation: tenant B never reaches tenant A', () => {
       task: tasks[0].body.id,
       taskName: 'a-task',
       run: waiting[0].run,
+      step: waiting[0].step,
       approval: waiting[0].approval,
     };
     return { a, b, ids };
@@ -482,7 +523,7 @@ describe('cross-tenant isolation: tenant B never reaches tenant A', () => {
       tenantId,
       run.id,
     ]);
-    return { run: run.id, approval: approval.id };
+    return { run: run.id, step: step.id, approval: approval.id };
   };
 
   /** Everything of tenant A, to show a request changed nothing. */
@@ -506,6 +547,8 @@ describe('cross-tenant isolation: tenant B never reaches tenant A', () => {
         'steps',
         'approvals',
         'run_events',
+        'member_links',
+        'sessions',
       ].map((table) => h.sql(`select * from ${table} where tenant_id = $1 order by 1`, [tenantId])),
     ),
   });
@@ -513,10 +556,9 @@ describe('cross-tenant isolation: tenant B never reaches tenant A', () => {
   /** The case's URL and body, aimed at A's objects. */
   const requestOf = (c: CrossTenantCase, ids: Record<Target, string>) => {
     const target = 'target' in c.expect ? c.expect.target : undefined;
-    const path = (target ? c.route.replace('{id}', ids[target]) : c.route).replace(
-      '{version}',
-      '1',
-    );
+    const path = (target ? c.route.replace('{id}', ids[target]) : c.route)
+      .replace('{version}', '1')
+      .replace('{stepId}', ids.step);
     const url = c.query ? `${path}?${c.query}` : path;
     if (c.expect.kind === 'create_with_foreign_member_is_404')
       return { url, body: { ...c.body, memberId: ids.member } };
@@ -525,68 +567,91 @@ describe('cross-tenant isolation: tenant B never reaches tenant A', () => {
     return { url, body: c.body };
   };
 
-  it.each(CASES)("$method $route with B's key: $expect.kind, and A is unchanged", async (c) => {
-    const { a, b, ids } = await world();
-    const before = await snapshot(a.id);
-    const { url, body } = requestOf(c, ids);
-    const res = await h.request(c.method, url, { key: b.key, body });
+  /** How B sends a request: with its key, or from a browser signed in as B's owner. */
+  const senderFor = async (caller: Caller, b: { id: string; key: string; keyId: string }) => {
+    if (caller === 'key')
+      return (method: string, url: string, body?: unknown) =>
+        h.request(method, url, { key: b.key, body });
+    const email = `b-owner-${randomUUID()}@example.test`;
+    const { browser } = await memberWithSession(h, b, email, 'OWNER');
+    return (method: string, url: string, body?: unknown) => browser.request(method, url, { body });
+  };
 
-    switch (c.expect.kind) {
-      case 'foreign_id_is_404':
-      case 'create_with_foreign_member_is_404':
-      case 'start_with_foreign_task_is_404':
-        expectProblem(res, 404, 'not_found');
-        break;
-      case 'admin_route_is_403':
-        expectProblem(res, 403, 'forbidden');
-        expect(await h.sql(`select 1 from tenants where name = 'evil'`)).toEqual([]);
-        break;
-      case 'answers_own_identity':
-        expect(res.status).toBe(200);
-        expect(res.body).toMatchObject({ type: 'API_KEY', id: b.keyId, tenantId: b.id });
-        break;
-      case 'create_lands_in_own_tenant': {
-        expect(res.status).toBe(201);
-        const table = c.expect.table ?? 'members';
-        const rows = await h.sql(`select tenant_id from ${table} where id = $1`, [res.body.id]);
-        expect(rows).toEqual([{ tenant_id: b.id }]);
-        break;
+  const withCallers = CASES.flatMap((c) => CALLERS.map((caller) => ({ ...c, caller })));
+  it.each(withCallers)(
+    "$method $route with B's $caller: $expect.kind, and A is unchanged",
+    async (c) => {
+      const { a, b, ids } = await world();
+      const send = await senderFor(c.caller, b);
+      const before = await snapshot(a.id);
+      const { url, body } = requestOf(c, ids);
+      const res = await send(c.method, url, body);
+
+      switch (c.expect.kind) {
+        case 'foreign_id_is_404':
+        case 'create_with_foreign_member_is_404':
+        case 'start_with_foreign_task_is_404':
+          expectProblem(res, 404, 'not_found');
+          break;
+        case 'admin_route_is_403':
+          expectProblem(res, 403, 'forbidden');
+          expect(await h.sql(`select 1 from tenants where name = 'evil'`)).toEqual([]);
+          break;
+        case 'answers_own_identity':
+          expect(res.status).toBe(200);
+          expect(res.body).toMatchObject(
+            c.caller === 'key'
+              ? { type: 'API_KEY', id: b.keyId, tenantId: b.id }
+              : { type: 'MEMBER', tenantId: b.id },
+          );
+          break;
+        case 'create_lands_in_own_tenant': {
+          expect(res.status).toBe(201);
+          const table = c.expect.table ?? 'members';
+          const rows = await h.sql(`select tenant_id from ${table} where id = $1`, [res.body.id]);
+          expect(rows).toEqual([{ tenant_id: b.id }]);
+          break;
+        }
+        case 'reads_own_settings_only':
+          expect(res.status).toBe(200);
+          expect(res.body).toMatchObject(c.expect.own);
+          break;
+        case 'reads_own_text_only':
+          expect(res.status).toBe(200);
+          expect(res.body).toBe(c.expect.own);
+          break;
+        case 'replace_lands_in_own_tenant': {
+          expect(res.status).toBe(200);
+          const rows = await h.sql(`select tenant_id from ${c.expect.table} where tenant_id = $1`, [
+            b.id,
+          ]);
+          expect(rows).toEqual([{ tenant_id: b.id }]);
+          break;
+        }
+        case 'list_excludes_foreign_rows': {
+          expect(res.status).toBe(200);
+          const returned: string[] = res.body.items.map((item: { id: string }) => item.id);
+          const table = {
+            members: 'members',
+            'api-keys': 'api_keys',
+            'audit-log': 'audit_logs',
+            'provider-credentials': 'provider_credentials',
+            tools: 'tools',
+            tasks: 'tasks',
+            runs: 'runs',
+            approvals: 'approvals',
+          }[c.expect.itemsOf];
+          const own = await h.sql<{ id: string }>(`select id from ${table} where tenant_id = $1`, [
+            b.id,
+          ]);
+          expect(returned.length).toBeGreaterThan(0);
+          expect(new Set(returned)).toEqual(new Set(own.map((row) => row.id)));
+          break;
+        }
       }
-      case 'reads_own_settings_only':
-        expect(res.status).toBe(200);
-        expect(res.body).toMatchObject(c.expect.own);
-        break;
-      case 'replace_lands_in_own_tenant': {
-        expect(res.status).toBe(200);
-        const rows = await h.sql(`select tenant_id from ${c.expect.table} where tenant_id = $1`, [
-          b.id,
-        ]);
-        expect(rows).toEqual([{ tenant_id: b.id }]);
-        break;
-      }
-      case 'list_excludes_foreign_rows': {
-        expect(res.status).toBe(200);
-        const returned: string[] = res.body.items.map((item: { id: string }) => item.id);
-        const table = {
-          members: 'members',
-          'api-keys': 'api_keys',
-          'audit-log': 'audit_logs',
-          'provider-credentials': 'provider_credentials',
-          tools: 'tools',
-          tasks: 'tasks',
-          runs: 'runs',
-          approvals: 'approvals',
-        }[c.expect.itemsOf];
-        const own = await h.sql<{ id: string }>(`select id from ${table} where tenant_id = $1`, [
-          b.id,
-        ]);
-        expect(returned.length).toBeGreaterThan(0);
-        expect(new Set(returned)).toEqual(new Set(own.map((row) => row.id)));
-        break;
-      }
-    }
-    expect(await snapshot(a.id)).toEqual(before);
-  });
+      expect(await snapshot(a.id)).toEqual(before);
+    },
+  );
 
   const tenantFacing = CASES.filter((c) => c.expect.kind !== 'admin_route_is_403');
   it.each(tenantFacing)(
@@ -601,6 +666,21 @@ describe('cross-tenant isolation: tenant B never reaches tenant A', () => {
       expect(await snapshot(a.id)).toEqual(before);
     },
   );
+
+  it("B's session with X-Gnomon-Tenant: A is 403, reading and writing nothing", async () => {
+    const { a, b, ids } = await world();
+    const { browser } = await memberWithSession(h, b, 'b-session@example.test', 'OWNER');
+    const before = await snapshot(a.id);
+    for (const [method, url] of [
+      ['GET', '/api/v1/members'],
+      ['GET', `/api/v1/members/${ids.member}`],
+      ['DELETE', `/api/v1/members/${ids.member}`],
+    ]) {
+      const res = await browser.request(method, url, { tenant: a.id });
+      expectProblem(res, 403, 'forbidden');
+    }
+    expect(await snapshot(a.id)).toEqual(before);
+  });
 
   it("lists stay within the tenant even when filtered by A's object id (audit-log?targetId=)", async () => {
     const { b, ids } = await world();

@@ -16,7 +16,11 @@ function fastifyRoutes(tree: string): string[] {
     const depth = match[1].length / 4;
     stack.length = depth;
     stack.push(match[2]);
-    const path = stack.join('').replace(/:(\w+)/g, '{$1}');
+    // A wildcard is printed as a child `*` of its parent without the slash (`/admin` → `*`).
+    const path = stack
+      .join('')
+      .replace(/:(\w+)/g, '{$1}')
+      .replace(/([^/])\*$/, '$1/*');
     for (const method of match[3]?.split(', ') ?? []) {
       if (method !== 'HEAD') routes.push(`${method} ${path}`);
     }
@@ -88,7 +92,21 @@ describe('route declarations: every route declares its access and is documented'
     }
   });
 
-  it('public routes are only the operational and documentation ones', () => {
+  it('every non-public route answers 401 to a session cookie that does not exist, writing nothing', async () => {
+    const auditBefore = await h.sql('select count(*) as n from audit_logs');
+    const guarded = catalog.filter((route) => route.spec?.access !== 'public');
+    for (const route of guarded) {
+      const res = await h.request(route.method, concrete(route.path), {
+        headers: { cookie: `gnomon_session=${'x'.repeat(43)}`, 'x-csrf-token': 'whatever' },
+      });
+      expect(`${nameOf(route)} → ${res.status} ${res.body?.code}`).toBe(
+        `${nameOf(route)} → 401 unauthenticated`,
+      );
+    }
+    expect(await h.sql('select count(*) as n from audit_logs')).toEqual(auditBefore);
+  });
+
+  it('public routes are only the operational, documentation and sign-in ones', () => {
     const publicRoutes = catalog.filter((route) => route.spec?.access === 'public').map(nameOf);
     expect(publicRoutes.sort()).toEqual(
       [
@@ -98,6 +116,15 @@ describe('route declarations: every route declares its access and is documented'
         'GET /api/openapi.json',
         'GET /api/docs',
         'GET /api/docs/assets/{file}',
+        'POST /api/v1/auth/sign-in',
+        'POST /api/v1/auth/sign-in/admin-key',
+        'POST /api/v1/auth/accept',
+        'GET /api/v1/auth/oidc',
+        'GET /api/v1/auth/oidc/start',
+        'GET /api/v1/auth/oidc/callback',
+        // The dashboard's static files (the SPA signs in through the routes above).
+        'GET /admin',
+        'GET /admin/*',
       ].sort(),
     );
   });

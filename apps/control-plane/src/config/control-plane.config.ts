@@ -1,6 +1,8 @@
 import { parseSecret } from '@gnomon/auth';
 import { AwsEnv } from '@gnomon/aws';
 import { RunEventStreamEnv } from '../runs/run-events.stream';
+import { checkOidcEnv, SessionEnv } from '../sessions/session.env';
+import { ReportingEnv } from '../overview/reporting.env';
 import { z } from 'zod';
 
 const Bool = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
@@ -45,9 +47,13 @@ export const ControlPlaneEnv = z
     GNOMON_STATE_MACHINE_ARN: z.string().min(1).optional(),
     /** Steps one execution runs before it continues as a new one (history stays far below 25,000 events). */
     GNOMON_RUN_STEPS_PER_EXECUTION: z.coerce.number().int().min(1).max(2_000).default(1_000),
+    /** The admin dashboard's build, served at /admin (default: the repository's dist/admin-dashboard). */
+    GNOMON_DASHBOARD_DIR: z.string().min(1).optional(),
   })
   .extend(AwsEnv.shape)
-  .extend(RunEventStreamEnv.shape);
+  .extend(RunEventStreamEnv.shape)
+  .extend(SessionEnv.shape)
+  .extend(ReportingEnv.shape);
 export type ControlPlaneEnv = z.infer<typeof ControlPlaneEnv>;
 
 /** Secrets every instance must share; from the environment or the local data dir. */
@@ -64,7 +70,7 @@ export interface ControlPlaneConfig {
 }
 
 export function parseControlPlaneEnv(source: NodeJS.ProcessEnv): ControlPlaneEnv {
-  const result = ControlPlaneEnv.safeParse(source);
+  const result = ControlPlaneEnv.superRefine(checkOidcEnv).safeParse(source);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new Error(`invalid control-plane configuration:\n${lines.join('\n')}`);

@@ -3,7 +3,9 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import {
   AddMemberBody,
   IdParams,
+  MemberLinkView,
   MemberView,
+  MemberWithInvitation,
   PageQuery,
   UpdateMemberBody,
   pageOf,
@@ -23,9 +25,9 @@ export class MemberController {
     access: 'members:manage',
     tenantScoped: true,
     tag: TAG,
-    summary: 'Add a member',
+    summary: 'Add a member, with a one-time invitation link to set a password',
     body: AddMemberBody,
-    response: MemberView,
+    response: MemberWithInvitation,
     status: 201,
   })
   add(@Caller() caller: TenantCaller, @Body() body: AddMemberBody) {
@@ -74,6 +76,21 @@ export class MemberController {
     @Body() body: UpdateMemberBody,
   ) {
     return this.members.update(caller, params.id, body);
+  }
+
+  @Post(':id/reset-link')
+  @HttpCode(201)
+  @Endpoint({
+    access: 'members:manage',
+    tenantScoped: true,
+    tag: TAG,
+    summary: "A new one-time link to set the member's password (earlier links stop working)",
+    params: IdParams,
+    response: MemberLinkView,
+    status: 201,
+  })
+  resetLink(@Caller() caller: TenantCaller, @Param() params: IdParams) {
+    return this.members.resetLink(caller, params.id);
   }
 
   @Delete(':id')

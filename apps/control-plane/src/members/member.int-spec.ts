@@ -293,11 +293,12 @@ describe('members and roles (/api/v1/members)', () => {
     expect(rows).toEqual(
       expect.arrayContaining([
         expected('member.added', added),
+        expected('member.invitation_created', added),
         expected('member.updated', updated),
         expected('member.removed', removed),
       ]),
     );
-    expect(rows).toHaveLength(3);
+    expect(rows).toHaveLength(4);
     expect(new Set(rows.map((r) => r.request_id)).size).toBe(3);
   });
 });

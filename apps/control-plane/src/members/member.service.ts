@@ -1,11 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import type { AddMemberBody, MemberRole, MemberView, UpdateMemberBody } from '@gnomon/contracts';
+import type {
+  AddMemberBody,
+  MemberLinkView,
+  MemberRole,
+  MemberView,
+  MemberWithInvitation,
+  UpdateMemberBody,
+} from '@gnomon/contracts';
 import { CredentialAuthenticator } from '@gnomon/auth';
 import { TenantDatabase, type MemberRow, type TenantScope, type TenantTx } from '@gnomon/db';
 import { ApiError, CursorCodec, notFound, toPage, type TenantCaller } from '@gnomon/http-api';
 import { ApiKeyRepository } from '../api-keys/api-key.repository';
 import { AuditTrail } from '../audit/audit-trail';
 import { isUniqueViolation } from '../platform/prisma-errors';
+import { MemberSignInService } from '../sessions/member-sign-in.service';
 import { MemberRepository } from './member.repository';
 
 export function memberView(row: MemberRow): MemberView {
@@ -28,9 +36,11 @@ export class MemberService {
     private readonly audit: AuditTrail,
     private readonly authenticator: CredentialAuthenticator,
     private readonly cursors: CursorCodec,
+    private readonly signIn: MemberSignInService,
   ) {}
 
-  async add(caller: TenantCaller, body: AddMemberBody): Promise<MemberView> {
+  /** Adds a member with an invitation link (shown only in this answer) to set a password. */
+  async add(caller: TenantCaller, body: AddMemberBody): Promise<MemberWithInvitation> {
     assertMayAssign(caller, body.role);
     try {
       return await this.db.inTenant(caller.tenant, async (t) => {
@@ -41,7 +51,8 @@ export class MemberService {
           targetId: member.id,
           metadata: { email: member.email, role: member.role },
         });
-        return memberView(member);
+        const invitation = await this.signIn.issueLink(t, caller, member.id, 'INVITATION');
+        return { ...memberView(member), invitation };
       });
     } catch (error) {
       if (isUniqueViolation(error))
@@ -88,15 +99,15 @@ export class MemberService {
           ...(body.name ? { name: body.name } : {}),
         },
       });
-      // The member's keys are bounded by their role: their cached scopes are now stale.
+      // The member's keys and sessions are bounded by their role: cached scopes are now stale.
       const roleChanged = body.role !== undefined && body.role !== before.role;
-      return { member: after, hashes: roleChanged ? await this.memberKeyHashes(t, id) : [] };
+      return { member: after, hashes: roleChanged ? await this.memberCredentialHashes(t, id) : [] };
     });
     await this.authenticator.invalidate(hashes);
     return memberView(member);
   }
 
-  /** Removes a member and revokes every key that acted for them. */
+  /** Removes a member, revoking every key that acted for them and ending their sessions. */
   async remove(caller: TenantCaller, id: string): Promise<void> {
     const hashes = await this.db.inTenant(caller.tenant, async (t) => {
       const owners = await this.members.lockOwners(t);
@@ -104,7 +115,8 @@ export class MemberService {
       if (!member) throw notFound('member');
       assertMayAssign(caller, member.role);
       if (member.role === 'OWNER') assertAnotherOwner(owners, id);
-      const hashes = await this.memberKeyHashes(t, id);
+      // Sessions and links go with the member row (ON DELETE CASCADE).
+      const hashes = await this.memberCredentialHashes(t, id);
       const revoked = await this.keys.revokeForMember(t, id);
       await this.members.delete(t, id);
       await this.audit.record(t, caller, {
@@ -118,8 +130,23 @@ export class MemberService {
     await this.authenticator.invalidate(hashes);
   }
 
-  private async memberKeyHashes(t: TenantTx, memberId: string): Promise<string[]> {
-    return (await this.keys.forMember(t, memberId)).map((key) => key.secretHash);
+  /**
+   * A new reset link for a member; their earlier links stop working. Only owners (or callers
+   * not bound to a member) may make one for an owner: the link lets its holder sign in as them.
+   */
+  async resetLink(caller: TenantCaller, id: string): Promise<MemberLinkView> {
+    return this.db.inTenant(caller.tenant, async (t) => {
+      const member = await this.members.find(t, id);
+      if (!member) throw notFound('member');
+      assertMayAssign(caller, member.role);
+      return this.signIn.issueLink(t, caller, id, 'PASSWORD_RESET');
+    });
+  }
+
+  /** Hashes of the member's keys and sessions (both caches share one invalidation channel). */
+  private async memberCredentialHashes(t: TenantTx, memberId: string): Promise<string[]> {
+    const keys = (await this.keys.forMember(t, memberId)).map((key) => key.secretHash);
+    return [...keys, ...(await this.signIn.sessionHashes(t, memberId))];
   }
 }
 

@@ -13,10 +13,11 @@ import { RunCommandService } from './run-command.service';
 import { RunQueryController } from './run-query.controller';
 import { RunQueryRepository } from './run-query.repository';
 import { RunQueryService } from './run-query.service';
+import { StepOutputModule } from './step-output.module';
 import { WORKFLOW_ENGINE, workflowEngineProvider } from './workflow-engine.provider';
 
 @Module({
-  imports: [AuditModule, BudgetModule],
+  imports: [AuditModule, BudgetModule, StepOutputModule],
   controllers: [RunQueryController, RunCommandController],
   providers: [
     workflowEngineProvider,

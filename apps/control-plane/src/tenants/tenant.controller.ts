@@ -3,18 +3,14 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import {
   CreateTenantBody,
   IdParams,
-  PageQuery,
-  TenantStatus,
+  TenantListQuery,
   TenantView,
   UpdateTenantBody,
   pageOf,
 } from '@gnomon/contracts';
 import { Caller, Endpoint, type RequestContext } from '@gnomon/http-api';
-import { z } from 'zod';
 import { TenantService } from './tenant.service';
 
-const TenantListQuery = PageQuery.extend({ status: TenantStatus.optional() });
-type TenantListQuery = z.infer<typeof TenantListQuery>;
 const TAG = 'Tenants (platform admin)';
 
 @Controller(`${API_V1}/admin/tenants`)
@@ -39,12 +35,12 @@ export class TenantController {
   @Endpoint({
     access: 'platform-admin',
     tag: TAG,
-    summary: 'List tenants, newest first',
+    summary: 'List tenants, newest first; search by name (or id) and filter by status',
     query: TenantListQuery,
     response: pageOf(TenantView),
   })
   list(@Query() query: TenantListQuery) {
-    return this.tenants.list(query.limit, query.cursor, query.status);
+    return this.tenants.list(query);
   }
 
   @Get(':id')

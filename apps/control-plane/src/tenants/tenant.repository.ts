@@ -1,8 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import type { CreateTenantBody, TenantStatus, UpdateTenantBody } from '@gnomon/contracts';
-import type { PlatformTx, TenantRow } from '@gnomon/db';
+import type { PlatformTx, Prisma, TenantRow } from '@gnomon/db';
 import type { CursorPosition } from '@gnomon/http-api';
 import { afterCursor } from '../platform/pagination';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface TenantFilter {
+  status?: TenantStatus;
+  /** Part of the name (any case), or the tenant's exact id. */
+  search?: string;
+}
+
+/** The name filter of a search: a substring match, or the id when the search is a UUID. */
+function searchWhere(search: string | undefined): Prisma.TenantWhereInput {
+  if (!search) return {};
+  // Prisma passes `contains` into ILIKE as is: escape its wildcards so they match literally.
+  const literal = search.replace(/[\\%_]/g, (char) => `\\${char}`);
+  const byName = { name: { contains: literal, mode: 'insensitive' as const } };
+  return UUID.test(search) ? { OR: [byName, { id: search.toLowerCase() }] } : byName;
+}
 
 /** The tenant registry; platform-operator transactions only. Deleted tenants are invisible. */
 @Injectable()
@@ -19,10 +36,16 @@ export class TenantRepository {
     p: PlatformTx,
     limit: number,
     after: CursorPosition | null,
-    status?: TenantStatus,
+    filter: TenantFilter = {},
   ): Promise<TenantRow[]> {
     return p.db.tenant.findMany({
-      where: { deletedAt: null, ...(status ? { status } : {}), ...afterCursor(after) },
+      where: {
+        AND: [
+          { deletedAt: null, ...(filter.status ? { status: filter.status } : {}) },
+          searchWhere(filter.search),
+          afterCursor(after),
+        ],
+      },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: limit + 1,
     });

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type {
   CreateTenantBody,
-  TenantStatus,
+  TenantListQuery,
   TenantView,
   UpdateTenantBody,
 } from '@gnomon/contracts';
@@ -63,12 +63,17 @@ export class TenantService {
     return tenantView(tenant);
   }
 
-  list(limit: number, cursor: string | undefined, status?: TenantStatus) {
-    const listName = `tenants:${status ?? ''}`;
+  list(query: TenantListQuery) {
+    const { limit, cursor, status, q } = query;
+    // The filters are part of the list's name, so a cursor only continues the same listing.
+    const listName = `tenants:${status ?? ''}:${q ?? ''}`;
     const after = cursor ? this.cursors.decode(cursor, listName, null) : null;
     return this.db.asPlatform(async (p) =>
-      toPage(await this.tenants.list(p, limit, after, status), limit, tenantView, (last) =>
-        this.cursors.encode(listName, null, last),
+      toPage(
+        await this.tenants.list(p, limit, after, { status, search: q }),
+        limit,
+        tenantView,
+        (last) => this.cursors.encode(listName, null, last),
       ),
     );
   }

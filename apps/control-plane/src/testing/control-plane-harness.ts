@@ -61,9 +61,11 @@ export class ControlPlaneHarness {
     return harness;
   }
 
-  async addInstance(): Promise<NestFastifyApplication> {
+  /** Another instance on the same database and Redis; `env` changes its settings only. */
+  async addInstance(env: Partial<ControlPlaneConfig['env']> = {}): Promise<NestFastifyApplication> {
     const logger = createLogger({ service: 'control-plane', level: this.config.env.LOG_LEVEL });
-    const app = await createControlPlane(this.config, { logger });
+    const config = { ...this.config, env: { ...this.config.env, ...env } };
+    const app = await createControlPlane(config, { logger });
     await app.getHttpAdapter().getInstance().ready();
     this.instances.push(app);
     return app;

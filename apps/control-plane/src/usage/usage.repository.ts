@@ -15,6 +15,15 @@ export interface UsageSums {
   costMicros: string;
 }
 
+/** Refused rate-limited calls of one UTC day. */
+export interface DayHits {
+  day: string;
+  hits: number;
+}
+
+/** The gateway's code for a call refused by a tenant or user rate limit (status FAILED). */
+export const RATE_LIMIT_ERROR_CODE = 'rate_limit_exceeded';
+
 /** The grouping key of each group-by: fixed SQL, never built from input. */
 const KEY: Record<UsageGroup, Prisma.Sql> = {
   day: Prisma.sql`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD')`,
@@ -41,5 +50,19 @@ export class UsageRepository {
          and created_at < ${to.toISOString()}::timestamptz
        group by 1
        order by 1 asc nulls last`;
+  }
+
+  /** The tenant's rate-limit refusals in [from, to) per UTC day (days without any left out). */
+  rateLimitHits(t: TenantTx, from: Date, to: Date): Promise<DayHits[]> {
+    return t.db.$queryRaw<DayHits[]>`
+      select to_char(created_at at time zone 'UTC', 'YYYY-MM-DD') as "day",
+             count(*)::int as "hits"
+        from llm_events
+       where tenant_id = ${t.scope.tenantId}::uuid
+         and error_code = ${RATE_LIMIT_ERROR_CODE}
+         and created_at >= ${from.toISOString()}::timestamptz
+         and created_at < ${to.toISOString()}::timestamptz
+       group by 1
+       order by 1`;
   }
 }

@@ -1,5 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import type { UsageQuery, UsageRow } from '@gnomon/contracts';
+import type {
+  RateLimitHitsQuery,
+  RateLimitHitsView,
+  UsageQuery,
+  UsageRow,
+} from '@gnomon/contracts';
 import { TenantDatabase, type TenantScope } from '@gnomon/db';
 import { UsageRepository, type UsageGroup, type UsageSums } from './usage.repository';
 
@@ -21,6 +26,16 @@ function usageRow(sums: UsageSums): UsageRow {
     cachedTokens: Number(sums.cachedTokens),
     costMicros: sums.costMicros,
   };
+}
+
+/** Every UTC day from the one `from` falls on to the one just before `to` (YYYY-MM-DD). */
+export function utcDays(from: Date, to: Date): string[] {
+  const days: string[] = [];
+  const last = new Date(to.getTime() - 1);
+  const end = Date.UTC(last.getUTCFullYear(), last.getUTCMonth(), last.getUTCDate());
+  let day = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate());
+  for (; day <= end; day += 86_400_000) days.push(new Date(day).toISOString().slice(0, 10));
+  return days;
 }
 
 function total(rows: UsageRow[]): UsageRow {
@@ -55,6 +70,18 @@ export class UsageService {
       groupBy: query.groupBy,
       rows,
       totals: total(rows),
+    };
+  }
+
+  /** The tenant's rate-limit refusals per UTC day of [from, to), days without any as 0. */
+  async rateLimitHits(scope: TenantScope, query: RateLimitHitsQuery): Promise<RateLimitHitsView> {
+    const [from, to] = [new Date(query.from), new Date(query.to)];
+    const rows = await this.db.inTenant(scope, (t) => this.usage.rateLimitHits(t, from, to));
+    const hits = new Map(rows.map((row) => [row.day, row.hits]));
+    return {
+      from: from.toISOString(),
+      to: to.toISOString(),
+      items: utcDays(from, to).map((day) => ({ day, hits: hits.get(day) ?? 0 })),
     };
   }
 }

@@ -74,6 +74,11 @@ export const GatewayEnv = z.object({
   GNOMON_BREAKER_ERROR_PERCENT: z.coerce.number().int().min(1).max(100).default(50),
   GNOMON_BREAKER_VOLUME: z.coerce.number().int().min(1).max(1_000).default(5),
   GNOMON_BREAKER_RESET_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /**
+   * With Redis: how often this instance publishes its breaker states for the control plane
+   * (also on every transition); a report counts for three intervals.
+   */
+  GNOMON_BREAKER_REPORT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   GNOMON_POLICY_TTL_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   GNOMON_BODY_LIMIT_BYTES: z.coerce
     .number()
