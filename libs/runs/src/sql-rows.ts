@@ -1,4 +1,4 @@
-import type { RunRow, RunStatusValue, StepRow, StepStatusValue } from '@gnomon/db';
+import type { RunRow, StepRow } from '@gnomon/db';
 
 // Column lists for hand-written SQL (SqlSession). Everything comes back as a plain JSON type
 // (uuids and bigints as text), so the plain-pg and the Prisma raw paths read alike.
@@ -23,29 +23,29 @@ type Raw<T> = Omit<T, 'costMicros' | 'status'> & { costMicros: string; status: s
 const date = (value: Date | string | null): Date | null =>
   value === null ? null : value instanceof Date ? value : new Date(value);
 
-export function stepRowOf(raw: Raw<StepRow>): StepRow {
-  return {
-    ...raw,
-    status: raw.status as StepStatusValue,
-    costMicros: BigInt(raw.costMicros),
-    createdAt: date(raw.createdAt)!,
-    updatedAt: date(raw.updatedAt)!,
-    startedAt: date(raw.startedAt),
-    finishedAt: date(raw.finishedAt),
-  };
+/** What step and run rows share: a bigint cost and four timestamps, sent as text. */
+interface RawTimes {
+  costMicros: string;
+  createdAt: Date | string;
+  updatedAt: Date | string;
+  startedAt: Date | string | null;
+  finishedAt: Date | string | null;
 }
 
-export function runRowOf(raw: Raw<RunRow>): RunRow {
+/** Turns the shared fields back from their JSON forms (the rest is already typed). */
+function typed<T>(raw: RawTimes): T {
   return {
     ...raw,
-    status: raw.status as RunStatusValue,
     costMicros: BigInt(raw.costMicros),
-    createdAt: date(raw.createdAt)!,
-    updatedAt: date(raw.updatedAt)!,
+    createdAt: date(raw.createdAt),
+    updatedAt: date(raw.updatedAt),
     startedAt: date(raw.startedAt),
     finishedAt: date(raw.finishedAt),
-  };
+  } as T;
 }
+
+export const stepRowOf = (raw: Raw<StepRow>): StepRow => typed<StepRow>(raw);
+export const runRowOf = (raw: Raw<RunRow>): RunRow => typed<RunRow>(raw);
 
 export type RawStep = Raw<StepRow>;
 export type RawRun = Raw<RunRow>;
